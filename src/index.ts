@@ -1,0 +1,20 @@
+/**
+ * effect-iron-session: stateless, encrypted and signed cookie sessions as
+ * Effect services, in the seal format of iron-session and @hapi/iron.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * Every tagged error of the library.
+ *
+ * @since 0.1.0
+ */
+export * as Errors from "./Errors.js"
+
+/**
+ * The Seal service: iron (`Fe26.2`) seal and unseal.
+ *
+ * @since 0.1.0
+ */
+export * as Seal from "./Seal.js"
