@@ -6,15 +6,27 @@
  */
 
 /**
+ * The CookieStore service and its adapters (Node, web, Next.js, memory).
+ *
+ * @since 0.1.0
+ */
+export * as CookieStore from "./CookieStore.js"
+/**
  * Every tagged error of the library.
  *
  * @since 0.1.0
  */
 export * as Errors from "./Errors.js"
-
 /**
  * The Seal service: iron (`Fe26.2`) seal and unseal.
  *
  * @since 0.1.0
  */
 export * as Seal from "./Seal.js"
+
+/**
+ * Typed sessions: declare a session from a Schema, read and write it as Effects.
+ *
+ * @since 0.1.0
+ */
+export * as Session from "./Session.js"
