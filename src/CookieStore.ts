@@ -67,6 +67,19 @@ export interface Cookie {
 export type NotWritableReason = CookieNotWritableError["reason"]
 
 /**
+ * What an adapter's `write` throws when the runtime refuses the cookie for a
+ * known reason (Next.js's read-only `cookies()`, immutable `Response`
+ * headers). Anything else a `write` throws is a defect and surfaces as is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class NotWritable {
+  readonly _tag = "NotWritable"
+  constructor(readonly reason: NotWritableReason) {}
+}
+
+/**
  * The contract an adapter fulfils. Plain functions, no Effects: an adapter is
  * only the few lines that tie a runtime's request and response to these.
  *
@@ -78,7 +91,7 @@ export interface Jar {
   readonly read: (name: string) => string | undefined
   /** The names of the cookies present. */
   readonly names: () => ReadonlyArray<string>
-  /** Writes one cookie. May throw if the runtime refuses: that is reported as `read-only`. */
+  /** Writes one cookie. Throws a {@link NotWritable} when the runtime refuses it for a known reason. */
   readonly write: (cookie: Cookie) => void
   /** Why writing is no longer possible, or `undefined` while it is. */
   readonly notWritable?: () => NotWritableReason | undefined
@@ -172,10 +185,11 @@ const writeAll = (jar: Jar, cookies: ReadonlyArray<Cookie>): Effect.Effect<void,
       for (const cookie of cookies) {
         try {
           jar.write(cookie)
-        } catch {
-          // Next.js throws from `cookies().set` in a Server Component, and a
-          // `Response.redirect()` has immutable headers: both mean read-only.
-          return Effect.fail(new CookieNotWritableError({ cookieName: cookie.name, reason: "read-only" }))
+        } catch (error) {
+          if (error instanceof NotWritable) {
+            return Effect.fail(new CookieNotWritableError({ cookieName: cookie.name, reason: error.reason }))
+          }
+          return Effect.die(error)
         }
       }
       return Effect.void
@@ -265,7 +279,14 @@ export const webJar = (request: Request, response: Response | Headers): Jar => {
     read: (name) => cookies()[name],
     names: () => Object.keys(cookies()),
     notWritable: () => (response instanceof Response && response.bodyUsed ? "body-used" : undefined),
-    write: ({ header }) => headers.append("set-cookie", header),
+    write: ({ header }) => {
+      try {
+        headers.append("set-cookie", header)
+      } catch (error) {
+        // `Response.redirect()` and fetched responses have immutable headers.
+        throw error instanceof TypeError ? new NotWritable("read-only") : error
+      }
+    },
   }
 }
 
@@ -294,9 +315,19 @@ export const nextCookiesJar = (store: NextCookies): Jar => ({
   read: (name) => store.get(name)?.value,
   names: () => store.getAll?.().map((c) => c.name) ?? [],
   write: ({ name, value, options }) => {
-    store.set(name, value, options)
+    try {
+      store.set(name, value, options)
+    } catch (error) {
+      // Next throws `ReadonlyRequestCookiesError` from `set` in a Server Component.
+      throw isNextReadOnlyError(error) ? new NotWritable("read-only") : error
+    }
   },
 })
+
+const isNextReadOnlyError = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.name === "ReadonlyRequestCookiesError" ||
+    /Cookies can only be modified in a Server Action/.test(error.message))
 
 /**
  * The parts of `NextRequest` and `NextResponse` used in Next.js proxy

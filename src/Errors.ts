@@ -193,12 +193,17 @@ export class UnserializableDataError extends Schema.TaggedError<UnserializableDa
   /** What was found there: `Date`, `Map`, `bigint`, `NaN`, `circular reference`, ... */
   found: Schema.String,
 }) {
+  /** Where and what, from a root name: `session.lastSeen is a Date`. */
+  describe(root = "data"): string {
+    return `${formatPath(this.path, root)} is ${article(this.found)}`
+  }
+
   override get message(): string {
     const fix =
       this.found === "Date"
         ? "Store a timestamp (Date.now()) or an ISO string, or seal through a Schema with a Date field (Schema.DateFromNumber) so it comes back a Date."
         : "Store plain JSON values only (objects, arrays, strings, finite numbers, booleans, null), or describe the value with a Schema that encodes it to JSON."
-    return `${formatPath(this.path)} is ${article(this.found)}, which JSON cannot carry unchanged. ${fix}`
+    return `${this.describe()}, which JSON cannot carry unchanged. ${fix}`
   }
 }
 
@@ -262,10 +267,23 @@ export class CookieTooLargeError extends Schema.TaggedError<CookieTooLargeError>
   chunks: Schema.optional(Schema.Number),
   /** The maximum number of chunks, when chunking is on. */
   maxChunks: Schema.optional(Schema.Number),
+  /**
+   * Chunking is off here, but the request carries the session in chunks: some
+   * options object in the app has `chunk: true` and this one does not.
+   */
+  alreadyChunked: Schema.optional(Schema.Boolean),
+  /** Bytes the cookie name and attributes take alone, when they leave no room for data. */
+  overhead: Schema.optional(Schema.Number),
 }) {
   override get message(): string {
+    if (this.overhead !== undefined) {
+      return `The cookie name and options of "${this.cookieName}" alone take ${this.overhead} bytes, which leaves no room for session data. Use a shorter cookie name.`
+    }
     if (this.chunks !== undefined) {
       return `The session cookie "${this.cookieName}" needs ${this.chunks} chunks and the maximum is ${this.maxChunks}. The whole Cookie header is sent on every request and proxies commonly cap it at 8 KB. Store an id in the session and keep the data in your database.`
+    }
+    if (this.alreadyChunked === true) {
+      return `The session cookie "${this.cookieName}" is ${this.size} bytes and chunking is not on here, but the session is already stored in chunks: more than one set of options is in use and only some turn chunking on. Use the same options everywhere.`
     }
     return `The session cookie "${this.cookieName}" is ${this.size} bytes, over the ${this.limit}-byte limit browsers enforce. Remove some data from the session, or turn chunking on to split it across several cookies.`
   }

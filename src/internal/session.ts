@@ -179,8 +179,12 @@ const readSeal = (store: CookieStore.CookieStore, cookieName: string): Effect.Ef
 const rejectionReason = (error: InvalidCookieError): string =>
   error._tag === "BadSealError" ? error.reason : error._tag === "SealExpiredError" ? "expired" : "schema-mismatch"
 
-/** What one request knows about one session. */
-interface RequestState<A> {
+/**
+ * What one request knows about one session. It lives beside the request's
+ * CookieStore (in a WeakMap keyed by it), so it is collected with the request
+ * and never leaks from one request to the next.
+ */
+export interface RequestState<A> {
   /** The cookie, read and decoded at most once per request. */
   readonly read: Effect.Effect<Option.Option<A>, InvalidCookieError>
   rejection: Option.Option<InvalidCookieError>
@@ -189,20 +193,31 @@ interface RequestState<A> {
   destroyed: boolean
 }
 
+/**
+ * Where a session keeps what each request knows. Sessions made with the same
+ * map share it per request: the Promise facade rebuilds its session on
+ * `updateConfig`, and `destroy` must stay terminal across that.
+ */
+export type States = WeakMap<CookieStore.CookieStore, RequestState<unknown>>
+
 export const make = <A, I, P extends Policy = "reset">(
   options: Options<A, I, P>,
   seal: Seal.Seal,
+  states: States = new WeakMap(),
 ): Effect.Effect<Session<A, P extends "fail" ? InvalidCookieError : never>, LayerError> =>
-  Effect.map(resolve(options), (config) => fromResolved(config, seal) as never)
+  Effect.map(
+    resolve(options),
+    (config) => fromResolved(config, seal, states as WeakMap<CookieStore.CookieStore, RequestState<A>>) as never,
+  )
 
-const fromResolved = <A, I>(config: Resolved<A, I>, sealService: Seal.Seal): Session<A, InvalidCookieError> => {
+const fromResolved = <A, I>(
+  config: Resolved<A, I>,
+  sealService: Seal.Seal,
+  states: WeakMap<CookieStore.CookieStore, RequestState<A>>,
+): Session<A, InvalidCookieError> => {
   const { cookieName, cookieOptions, schema } = config
   const decode = Schema.decodeUnknown(schema, { errors: "all" })
   const encode = Schema.encode(schema, { errors: "all" })
-
-  // Per-request state lives beside the request's CookieStore, so it is
-  // collected with the request and never leaks from one request to the next.
-  const states = new WeakMap<CookieStore.CookieStore, RequestState<A>>()
 
   const readCookie = (store: CookieStore.CookieStore): Effect.Effect<Option.Option<A>, InvalidCookieError> =>
     Effect.gen(function* () {
@@ -290,10 +305,17 @@ const fromResolved = <A, I>(config: Resolved<A, I>, sealService: Seal.Seal): Ses
         return [whole, ...(yield* staleCookies(store, { whole: true, chunksUpTo: 0 }))]
       }
       if (!config.chunk) {
-        return yield* new CookieTooLargeError({ cookieName, size, limit: MAX_COOKIE_BYTES })
+        const chunked = yield* store.get(chunkName(cookieName, 0))
+        return yield* new CookieTooLargeError({
+          cookieName,
+          size,
+          limit: MAX_COOKIE_BYTES,
+          ...(Option.isSome(chunked) && chunked.value !== "" ? { alreadyChunked: true } : {}),
+        })
       }
       const overhead = bytes(CookieStore.serialize(chunkName(cookieName, 0), "", cookieOptions))
       const budget = MAX_COOKIE_BYTES - overhead
+      if (budget <= 0) return yield* new CookieTooLargeError({ cookieName, size, limit: MAX_COOKIE_BYTES, overhead })
       const count = Math.ceil(sealed.length / budget)
       if (count > MAX_CHUNKS) {
         return yield* new CookieTooLargeError({

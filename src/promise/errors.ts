@@ -1,0 +1,86 @@
+/**
+ * Effect failures as the plain `Error`s iron-session 9 throws, with its key
+ * phrases, so code and tests written against iron-session keep working.
+ *
+ * A rejected `runPromise` gives a `FiberFailure` wrapping the cause; nobody
+ * calling `session.save()` wants that. Typed failures become an `Error` with
+ * iron-session's message (the tagged error is its `cause`); a defect is thrown
+ * as it was thrown (a custom jar's own error, a throwing `onUnsealError`).
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import type * as ConfigError from "effect/ConfigError"
+import * as Exit from "effect/Exit"
+import type * as Errors from "../Errors.js"
+
+type Known =
+  | Errors.PasswordTooShortError
+  | Errors.InvalidPasswordError
+  | Errors.InvalidOptionError
+  | Errors.UnserializableDataError
+  | Errors.CookieTooLargeError
+  | Errors.CookieNotWritableError
+  | Errors.SessionDestroyedError
+  | Errors.SealExpiredError
+  | Errors.BadSealError
+  | Errors.SchemaMismatchError
+  | ConfigError.ConfigError
+
+const badUsage = "iron-session: Bad usage."
+
+const messageOf = (error: Known): string => {
+  switch (error._tag) {
+    case "PasswordTooShortError":
+      return `${badUsage} Password must be at least 32 characters long.`
+    case "InvalidPasswordError":
+      if (error.reason === "empty-map") {
+        return `${badUsage} The password map is empty, it must be keyed by numbers, for example { 1: 'your-password' }.`
+      }
+      if (error.reason === "invalid-id") {
+        return `${badUsage} Password ids must be integers, got ${JSON.stringify(error.passwordId)}. Use { 1: '...', 2: '...' }.`
+      }
+      return `${badUsage} Password must be at least 32 characters long.`
+    case "InvalidOptionError":
+      if (error.option === "cookieName") return `${badUsage} Missing cookie name.`
+      if (error.option === "password") return `${badUsage} Missing password.`
+      return `${badUsage} ${error.option} ${error.reason}`
+    case "UnserializableDataError":
+      return `iron-session: The session data is not JSON serializable (${error.describe("session")}). Store plain JSON values only: a Date must be stored as a timestamp (Date.now()) or an ISO string, and Map/Set/BigInt/functions are not supported.`
+    case "CookieTooLargeError":
+      if (error.overhead !== undefined) {
+        return `iron-session: The cookie name and options alone take ${error.overhead} bytes, which leaves no room for session data. Use a shorter cookie name.`
+      }
+      if (error.chunks !== undefined) {
+        return `iron-session: The session needs ${error.chunks} cookies and the maximum is ${error.maxChunks}. Even at ${error.maxChunks} the whole Cookie header is sent on every request and proxies commonly cap it at 8 KB, so raising this would fail at your CDN instead. Store an id in the session and keep the data in your database.`
+      }
+      return error.alreadyChunked === true
+        ? `iron-session: Cookie length is too big (${error.size} bytes) and \`chunk\` is not enabled here, but this session is already stored across several cookies. You have more than one options object and only some of them set \`chunk: true\`. Use the same options everywhere you call getIronSession, including middleware.`
+        : `iron-session: Cookie length is too big (${error.size} bytes), browsers will refuse it. Remove some data from the session, or set \`chunk: true\` to split it across several cookies.`
+    case "CookieNotWritableError":
+      if (error.reason === "headers-sent") {
+        return "iron-session: Cannot set session cookie: session.save() was called after headers were sent. Make sure to call it before any res.send() or res.end()"
+      }
+      if (error.reason === "body-used") {
+        return "iron-session: Cannot set session cookie: the response body has already been consumed, so the Set-Cookie header would be dropped. Call session.save() before returning or streaming the response."
+      }
+      return "iron-session: Cannot set session cookie: the cookie store is read-only here. Cookies can only be modified in a Server Action or Route Handler (or proxy), not while rendering a Server Component."
+    case "SessionDestroyedError":
+      return "iron-session: Cannot save a destroyed session that has data written back into it. session.destroy() signs the user out, and saving these fields would restore the cookie you just cleared, leaving the user signed in. Get a fresh session if you need to write one."
+    default:
+      return `iron-session: ${String(error)}`
+  }
+}
+
+/** The plain `Error` for a typed failure, with the tagged error as its `cause`. */
+export const toError = (error: Known): Error => new Error(messageOf(error), { cause: error })
+
+/** The value of a successful exit, or what to throw for a failed one. */
+export const unwrap = <A>(exit: Exit.Exit<A, Known>): A => {
+  if (Exit.isSuccess(exit)) return exit.value
+  const failure = Cause.failureOption(exit.cause)
+  if (failure._tag === "Some") throw toError(failure.value)
+  const defect = Cause.dieOption(exit.cause)
+  if (defect._tag === "Some") throw defect.value
+  throw new Error("iron-session: the operation was interrupted.")
+}
