@@ -1,0 +1,92 @@
+/**
+ * The implementations under test, each behind the same two async calls, with
+ * the same payload, password and 14-day ttl, called the way an application
+ * would call them.
+ */
+import * as HapiIron from "@hapi/iron"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Seal from "effect-iron-session/Seal"
+import { sealData, unsealData } from "iron-session"
+
+/** A typical session. */
+export const PAYLOAD = {
+  user: { id: 42, name: "Ada Lovelace", roles: ["admin", "editor"] },
+  visits: 17,
+  signedInAt: 1700000000000,
+}
+
+/** 40 characters, above iron's 32-character minimum. */
+export const PASSWORD = "benchmark-password-of-40-characters-long"
+
+export const TTL_DAYS = 14
+export const TTL_MS = TTL_DAYS * 24 * 60 * 60 * 1000
+const TTL_SECONDS = TTL_MS / 1000
+
+export interface Implementation {
+  /** Shown in the table, e.g. `effect-iron-session (node, keyring)`. */
+  readonly name: string
+  /** iron-session: the baseline every ratio is taken against. */
+  readonly baseline: boolean
+  readonly seal: (data: unknown) => Promise<string>
+  /** Opens a seal. It may come from any implementation (the cross-check). */
+  readonly unseal: (sealed: string) => Promise<unknown>
+}
+
+/** Built once, as an application would; every call runs on it. */
+const runtime = ManagedRuntime.make(Layer.empty)
+
+/** The password checked once, ahead of time. */
+const keyring = Effect.runSync(Seal.keyring(PASSWORD))
+
+const effectIronSession = (service: Seal.Seal, password: Seal.Password | Seal.Keyring, label: string) => ({
+  name: `effect-iron-session (${service.backend}, ${label})`,
+  baseline: false,
+  seal: (data: unknown) => runtime.runPromise(service.seal(data, { password, ttl: `${TTL_DAYS} days` })),
+  unseal: (sealed: string) => runtime.runPromise(service.unseal(sealed, { password })),
+})
+
+const HAPI_OPTIONS: HapiIron.SealOptions = { ...HapiIron.defaults, ttl: TTL_MS }
+
+/** @hapi/iron does not know iron-session's `~2` marker (it sits outside the MAC): strip it. */
+const withoutMarker = (sealed: string): string => {
+  const tilde = sealed.indexOf("~")
+  return tilde === -1 ? sealed : sealed.slice(0, tilde)
+}
+
+export const makeImplementations = (): ReadonlyArray<Implementation> => {
+  const node = Seal.make()
+  const web = Seal.makeWebCrypto()
+  if (node.backend !== "node") throw new Error(`Seal.make() picked the ${node.backend} backend, expected node`)
+  if (web.backend !== "webcrypto") throw new Error(`Seal.makeWebCrypto() picked the ${web.backend} backend`)
+  return [
+    effectIronSession(node, keyring, "keyring"),
+    effectIronSession(node, PASSWORD, "string password"),
+    effectIronSession(web, keyring, "keyring"),
+    effectIronSession(web, PASSWORD, "string password"),
+    {
+      name: "iron-session",
+      baseline: true,
+      seal: (data) => sealData(data, { password: PASSWORD, ttl: TTL_SECONDS }),
+      // unsealData returns {} for a seal it refuses: the cross-check catches that.
+      unseal: (sealed) => unsealData(sealed, { password: PASSWORD, ttl: TTL_SECONDS }),
+    },
+    {
+      name: "@hapi/iron",
+      baseline: false,
+      seal: (data) => HapiIron.seal(data, { id: "1", secret: PASSWORD }, HAPI_OPTIONS),
+      unseal: (sealed) => HapiIron.unseal(withoutMarker(sealed), { 1: PASSWORD }, HAPI_OPTIONS),
+    },
+  ]
+}
+
+/**
+ * The password check alone, as each seal and unseal runs it first: on a plain
+ * string (length checked, wrapped, put in a keyring) and on a keyring (passed
+ * through). The difference is what a pre-checked keyring saves per call.
+ */
+export const passwordChecks: ReadonlyArray<{ readonly name: string; readonly fn: () => unknown }> = [
+  { name: "Seal.keyring(string password)", fn: () => Effect.runSync(Seal.keyring(PASSWORD)) },
+  { name: "Seal.keyring(keyring)", fn: () => Effect.runSync(Seal.keyring(keyring)) },
+]
