@@ -25,6 +25,7 @@ import { CookieNotWritableError, type PasswordError, type UnsealError } from "..
 import * as internal from "../internal/session.js"
 import * as Seal from "../Seal.js"
 import { toError, unwrap } from "./errors.js"
+import type { IncomingMessage, ServerResponse } from "./nodeTypes.js"
 
 /**
  * A password, or passwords by id for rotation (`{ 1: old, 2: new }`: the
@@ -275,7 +276,7 @@ const fromCookieJar = (cookieJar: CookieJar): Store.Jar =>
  * @since 0.1.0
  * @category adapters
  */
-export const nodeCookies = (req: Store.NodeRequest, res: Store.NodeResponse): CookieJar =>
+export const nodeCookies = (req: IncomingMessage, res: ServerResponse): CookieJar =>
   toCookieJar(Store.nodeJar(req, res))
 
 /**
@@ -410,8 +411,8 @@ export function getIronSession<T extends object>(
   sessionOptions: SessionOptions,
 ): Promise<IronSession<T>>
 export function getIronSession<T extends object>(
-  req: Store.NodeRequest | Request,
-  res: Store.NodeResponse | Response,
+  req: IncomingMessage | Request,
+  res: ServerResponse | Response,
   sessionOptions: SessionOptions,
 ): Promise<IronSession<T>>
 export async function getIronSession<T extends object>(
