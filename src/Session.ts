@@ -31,7 +31,6 @@
  *
  * @since 0.1.0
  */
-import type * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -91,7 +90,17 @@ export type SaveError = internal.SaveError
 export type LayerError = internal.LayerError
 
 /**
- * A session's declaration.
+ * An option's value, or a `Config` that gives it when the layer is built
+ * (`Config.redacted("SESSION_PASSWORD")`, `Config.duration("SESSION_TTL")`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Configurable<A> = internal.Configurable<A>
+
+/**
+ * A session's declaration. `cookieName`, `password`, `ttl` and `chunk` each
+ * take a value or a `Config` of it.
  *
  * @since 0.1.0
  * @category models
@@ -100,18 +109,18 @@ export interface Options<A, I, P extends Policy = Policy> {
   /** The session's data. Its encoded form must be JSON (use `Schema.DateFromNumber` for dates). */
   readonly schema: Schema.Schema<A, I>
   /** The cookie's name; chunks are `<name>.0` to `<name>.3`. */
-  readonly cookieName: string
+  readonly cookieName: Configurable<string>
   /** A password, a rotation map `{ 1: old, 2: new }`, or a `Config` of either (`Config.redacted("SESSION_PASSWORD")`). */
-  readonly password: Seal.Password | Config.Config<Seal.Password>
+  readonly password: Configurable<Seal.Password>
   /** How long a seal is valid; 14 days by default. The cookie's `Max-Age` is this less 60 seconds. */
-  readonly ttl?: Duration.DurationInput | undefined
+  readonly ttl?: Configurable<Duration.DurationInput> | undefined
   /**
    * `Set-Cookie` attributes, merged over `HttpOnly; Secure; SameSite=Lax; Path=/`.
    * `maxAge` is in seconds; an explicit `maxAge: undefined` makes a browser-session cookie.
    */
   readonly cookieOptions?: CookieStore.CookieOptions | undefined
   /** Split a session over 4096 bytes into at most 4 cookies. Off by default; reading accepts both shapes either way. */
-  readonly chunk?: boolean | undefined
+  readonly chunk?: Configurable<boolean> | undefined
   /** See {@link Policy}. */
   readonly invalidCookie?: P | undefined
   /** Called once per request when a cookie is rejected. */

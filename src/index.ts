@@ -18,12 +18,17 @@ export * as CookieStore from "./CookieStore.js"
  */
 export * as Errors from "./Errors.js"
 /**
+ * Sessions in `@effect/platform` HTTP apps: the middleware and the HttpApi security middleware.
+ *
+ * @since 0.1.0
+ */
+export * as HttpSession from "./HttpSession.js"
+/**
  * The Seal service: iron (`Fe26.2`) seal and unseal.
  *
  * @since 0.1.0
  */
 export * as Seal from "./Seal.js"
-
 /**
  * Typed sessions: declare a session from a Schema, read and write it as Effects.
  *

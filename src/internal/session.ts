@@ -66,13 +66,16 @@ export interface Rejection {
   readonly error: InvalidCookieError
 }
 
+/** A value, or a `Config` that gives it when the layer is built. */
+export type Configurable<A> = A | Config.Config<A>
+
 export interface Options<A, I, P extends Policy = Policy> {
   readonly schema: Schema.Schema<A, I>
-  readonly cookieName: string
-  readonly password: Seal.Password | Config.Config<Seal.Password>
-  readonly ttl?: Duration.DurationInput | undefined
+  readonly cookieName: Configurable<string>
+  readonly password: Configurable<Seal.Password>
+  readonly ttl?: Configurable<Duration.DurationInput> | undefined
   readonly cookieOptions?: CookieStore.CookieOptions | undefined
-  readonly chunk?: boolean | undefined
+  readonly chunk?: Configurable<boolean> | undefined
   readonly invalidCookie?: P | undefined
   readonly onRejected?: ((rejection: Rejection) => Effect.Effect<void>) | undefined
 }
@@ -112,24 +115,24 @@ export const maxAgeFor = (ttlMillis: number | undefined): number => {
 
 const resolve = <A, I, P extends Policy>(options: Options<A, I, P>): Effect.Effect<Resolved<A, I>, LayerError> =>
   Effect.gen(function* () {
-    if (typeof options.cookieName !== "string" || options.cookieName === "") {
+    const cookieName = yield* configured(options.cookieName)
+    if (typeof cookieName !== "string" || cookieName === "") {
       return yield* new InvalidOptionError({
         option: "cookieName",
         reason: 'is required: give the cookie a name unique to your app, such as "myapp_session".',
       })
     }
-    if (options.password === undefined || options.password === "") {
+    const password = yield* configured(options.password)
+    if (password === undefined || password === "") {
       return yield* new InvalidOptionError({
         option: "password",
         reason:
           'is required: give a password of at least 32 characters, for example Config.redacted("SESSION_PASSWORD").',
       })
     }
-    const password = Config.isConfig(options.password)
-      ? yield* options.password as Config.Config<Seal.Password>
-      : options.password
     const keyring = yield* iron.keyring(password)
-    const ttlMillis = yield* iron.ttlMillis(options.ttl)
+    const ttlMillis = yield* iron.ttlMillis(yield* configured(options.ttl))
+    const chunk = (yield* configured(options.chunk)) === true
     const given = options.cookieOptions ?? {}
     const cookieOptions: CookieStore.CookieOptions = {
       ...DEFAULT_COOKIE_OPTIONS,
@@ -138,18 +141,21 @@ const resolve = <A, I, P extends Policy>(options: Options<A, I, P>): Effect.Effe
     }
     // Serializing once now refuses a bad cookie name or attribute at start-up,
     // not on the first request that saves.
-    yield* CookieStore.cookie(`${options.cookieName}.0`, "", cookieOptions)
+    yield* CookieStore.cookie(`${cookieName}.0`, "", cookieOptions)
     return {
       schema: options.schema,
-      cookieName: options.cookieName,
+      cookieName,
       keyring,
       ttl: ttlMillis === undefined ? Duration.infinity : Duration.millis(ttlMillis),
       cookieOptions,
-      chunk: options.chunk === true,
+      chunk,
       policy: options.invalidCookie ?? "reset",
       onRejected: options.onRejected,
     }
   })
+
+const configured = <A>(value: Configurable<A>): Effect.Effect<A, ConfigError.ConfigError> =>
+  Config.isConfig(value) ? (value as Config.Config<A>) : Effect.succeed(value)
 
 const chunkName = (cookieName: string, index: number) => `${cookieName}.${index}`
 
