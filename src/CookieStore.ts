@@ -166,7 +166,7 @@ export const cookie = (
     catch: (error) =>
       new InvalidOptionError({
         option: "cookie",
-        reason: `${error instanceof Error ? error.message : String(error)} (cookie ${JSON.stringify(name)}). Use a cookie name of letters, digits and -_. and valid attribute values.`,
+        reason: `${error instanceof Error ? error.message : String(error)} (cookie ${JSON.stringify(name)}). Use a cookie name of letters, digits and !#$%&'*+-.^_\`|~, and valid domain and path values.`,
       }),
   })
 

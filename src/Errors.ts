@@ -105,6 +105,23 @@ export class InvalidOptionError extends Schema.TaggedError<InvalidOptionError>()
 }
 
 /**
+ * A required option is missing (no cookie name, no password).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MissingOptionError extends Schema.TaggedError<MissingOptionError>()("MissingOptionError", {
+  /** The option's name: `cookieName` or `password`. */
+  option: Schema.String,
+  /** How to give it. */
+  hint: Schema.String,
+}) {
+  override get message(): string {
+    return `The option \`${this.option}\` is required: ${this.hint}`
+  }
+}
+
+/**
  * The seal is past its expiration (with iron's 60-second allowance for clock skew).
  * This is how sessions normally end.
  *
@@ -307,7 +324,7 @@ export class CookieNotWritableError extends Schema.TaggedError<CookieNotWritable
       "body-used":
         "the response body was used, so a Set-Cookie header would be dropped. Save the session before returning or streaming the response.",
       "read-only":
-        "this cookie store is read-only (a Next.js Server Component). Save the session in a Server Action, a Route Handler or proxy.",
+        "the response cannot take cookies here: a Next.js Server Component (save in a Server Action, a Route Handler or proxy), or a Response with immutable headers such as Response.redirect() (build the response with new Response(null, { status, headers }) instead).",
     }[this.reason]
     return `Cannot set cookie "${this.cookieName}": ${why}`
   }

@@ -47,8 +47,8 @@ import * as Seal from "./Seal.js"
  * password or no longer matching the schema:
  *
  * - `"reset"` (default): the session reads as empty. The reason is still
- *   observable: a debug log, a `session.rejected` span attribute, the
- *   `onRejected` hook and {@link Session.rejection}.
+ *   observable: a debug log, a `session.<cookieName>.rejected` attribute on
+ *   the current span, the `onRejected` hook and {@link Session.rejection}.
  * - `"fail"`: `get` fails with the typed error instead.
  *
  * @since 0.1.0

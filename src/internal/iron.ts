@@ -178,38 +178,43 @@ const EXPIRATION = /^[1-9]\d*$/
 const malformed = () => new BadSealError({ reason: "malformed" })
 
 /**
- * Splits a seal into its parts. The `~2` marker (or any `~` suffix) is dropped
- * first: it sits outside the HMAC, so it is attacker-controlled and must never
- * select a code path; iron-session 9 ignores it for the same reason.
+ * The parts of a seal iron reads before it checks anything else: the prefix,
+ * the password id and the expiration. The `~2` marker (or any `~` suffix) is
+ * dropped first: it sits outside the HMAC, so it is attacker-controlled and
+ * must never select a code path; iron-session 9 ignores it for the same reason.
  */
-export const parse = (sealed: string): ParsedSeal | undefined => {
+interface Envelope {
+  readonly raw: string
+  readonly parts: readonly [string, string, string, string, string, string, string, string]
+}
+
+const envelope = (sealed: string): Envelope | undefined => {
   const tilde = sealed.indexOf("~")
   const raw = tilde === -1 ? sealed : sealed.slice(0, tilde)
   const parts = raw.split("*")
-  if (parts.length !== 8) return undefined
-  const [prefix, passwordId, encryptionSalt, iv, encrypted, expiration, hmacSalt, hmacDigest] = parts as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ]
-  if (prefix !== MAC_PREFIX || !PASSWORD_ID.test(passwordId)) return undefined
-  if (encryptionSalt === "" || hmacSalt === "") return undefined
-  if (!isB64Url(iv) || !isB64Url(encrypted) || !isB64Url(hmacDigest)) return undefined
+  if (parts.length !== 8 || parts[0] !== MAC_PREFIX) return undefined
+  const expiration = parts[5] as string
   if (expiration !== "" && !EXPIRATION.test(expiration)) return undefined
+  return { raw, parts: parts as unknown as Envelope["parts"] }
+}
+
+/** The rest of the shape, checked once the password is known. */
+const complete = ({ raw, parts }: Envelope): ParsedSeal | undefined => {
+  const [, passwordId, encryptionSalt, iv, encrypted, expiration, hmacSalt, hmacDigest] = parts
+  if (!PASSWORD_ID.test(passwordId) || encryptionSalt === "" || hmacSalt === "") return undefined
+  if (!isB64Url(iv) || !isB64Url(encrypted) || !isB64Url(hmacDigest)) return undefined
   const macBase = raw.slice(0, raw.length - hmacSalt.length - hmacDigest.length - 2)
   return { raw, passwordId, encryptionSalt, iv, encrypted, expiration, hmacSalt, hmacDigest, macBase }
 }
 
 /**
- * Opens a seal, in iron's order: shape, expiry, password id, integrity,
- * decryption, JSON. Expiry comes before the HMAC, as in iron, so an expired
- * seal costs no crypto; it also means a tampered seal whose expiration was set
- * in the past reads as expired, which is as harmless as it is for iron.
+ * Opens a seal, in iron's order: prefix and part count, expiry, password id,
+ * the rest of the shape, integrity, decryption, JSON. Keeping iron's order
+ * keeps its answers: a seal naming an unknown id is `unknown-password-id`
+ * whatever else is wrong with it, as iron-session reports it. Expiry comes
+ * before the HMAC, as in iron, so an expired seal costs no crypto; it also
+ * means a tampered seal whose expiration was set in the past reads as
+ * expired, which is as harmless as it is for iron.
  */
 export const unseal = (
   crypto: IronCrypto,
@@ -219,19 +224,22 @@ export const unseal = (
   Effect.gen(function* () {
     const ring = yield* keyring(password)
     if (typeof sealed !== "string") return yield* malformed()
-    const parsed = parse(sealed)
-    if (parsed === undefined) return yield* malformed()
-    if (parsed.expiration !== "") {
-      const expiration = Number(parsed.expiration)
+    const outer = envelope(sealed)
+    if (outer === undefined) return yield* malformed()
+    const [, passwordId, , , , expirationPart] = outer.parts
+    if (expirationPart !== "") {
+      const expiration = Number(expirationPart)
       const now = yield* Clock.currentTimeMillis
       if (expiration <= now - TIMESTAMP_SKEW_MS) {
         return yield* new SealExpiredError({ expiredAt: new Date(Math.min(expiration, 8.64e15)) })
       }
     }
-    const secret = ring.single ? ring.sealSecret : ring.secrets.get(parsed.passwordId)
+    const secret = ring.single ? ring.sealSecret : ring.secrets.get(passwordId)
     if (secret === undefined) {
-      return yield* new BadSealError({ reason: "unknown-password-id", passwordId: parsed.passwordId.slice(0, 32) })
+      return yield* new BadSealError({ reason: "unknown-password-id", passwordId: passwordId.slice(0, 32) })
     }
+    const parsed = complete(outer)
+    if (parsed === undefined) return yield* malformed()
     const text = yield* callBackend(() => crypto.open(parsed, Redacted.value(secret))).pipe(
       Effect.mapError((failure) => new BadSealError({ reason: failure.reason })),
     )

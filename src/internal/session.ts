@@ -8,8 +8,11 @@
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as CookieStore from "../CookieStore.js"
@@ -18,6 +21,7 @@ import {
   type CookieNotWritableError,
   CookieTooLargeError,
   InvalidOptionError,
+  MissingOptionError,
   type PasswordError,
   type SchemaMismatchError,
   type SealExpiredError,
@@ -58,7 +62,7 @@ export type SaveError =
   | SchemaMismatchError
   | UnserializableDataError
   | InvalidOptionError
-export type LayerError = ConfigError.ConfigError | PasswordError | InvalidOptionError
+export type LayerError = ConfigError.ConfigError | PasswordError | InvalidOptionError | MissingOptionError
 export type Policy = "reset" | "fail"
 
 export interface Rejection {
@@ -117,17 +121,16 @@ const resolve = <A, I, P extends Policy>(options: Options<A, I, P>): Effect.Effe
   Effect.gen(function* () {
     const cookieName = yield* configured(options.cookieName)
     if (typeof cookieName !== "string" || cookieName === "") {
-      return yield* new InvalidOptionError({
+      return yield* new MissingOptionError({
         option: "cookieName",
-        reason: 'is required: give the cookie a name unique to your app, such as "myapp_session".',
+        hint: 'give the cookie a name unique to your app, such as "myapp_session".',
       })
     }
     const password = yield* configured(options.password)
     if (password === undefined || password === "") {
-      return yield* new InvalidOptionError({
+      return yield* new MissingOptionError({
         option: "password",
-        reason:
-          'is required: give a password of at least 32 characters, for example Config.redacted("SESSION_PASSWORD").',
+        hint: 'give a password of at least 32 characters, for example Config.redacted("SESSION_PASSWORD").',
       })
     }
     const keyring = yield* iron.keyring(password)
@@ -139,9 +142,22 @@ const resolve = <A, I, P extends Policy>(options: Options<A, I, P>): Effect.Effe
       ...given,
       ...("maxAge" in given ? {} : { maxAge: maxAgeFor(ttlMillis) }),
     }
-    // Serializing once now refuses a bad cookie name or attribute at start-up,
-    // not on the first request that saves.
-    yield* CookieStore.cookie(`${cookieName}.0`, "", cookieOptions)
+    // Serializing once now refuses a bad name or attribute at start-up, not on
+    // the first request that saves.
+    yield* Effect.catchAll(CookieStore.cookie(cookieName, "", cookieOptions), (error) =>
+      Effect.flatMap(
+        Effect.either(CookieStore.cookie(cookieName, "")),
+        (nameAlone): Effect.Effect<never, InvalidOptionError> =>
+          nameAlone._tag === "Left"
+            ? Effect.fail(
+                new InvalidOptionError({
+                  option: "cookieName",
+                  reason: `${JSON.stringify(cookieName)} is not a valid cookie name. Use letters, digits and any of !#$%&'*+-.^_\`|~ (no spaces, no ;,=).`,
+                }),
+              )
+            : Effect.fail(new InvalidOptionError({ option: "cookieOptions", reason: error.reason })),
+      ),
+    )
     return {
       schema: options.schema,
       cookieName,
@@ -191,8 +207,10 @@ const rejectionReason = (error: InvalidCookieError): string =>
  * and never leaks from one request to the next.
  */
 export interface RequestState<A> {
-  /** The cookie, read and decoded at most once per request. */
-  readonly read: Effect.Effect<Option.Option<A>, InvalidCookieError>
+  /** The cookie as read and decoded, once it was. */
+  exit: Exit.Exit<Option.Option<A>, InvalidCookieError> | undefined
+  /** Completed by the first reader; later readers of the same request wait on it rather than read again. */
+  reading: Deferred.Deferred<Option.Option<A>, InvalidCookieError> | undefined
   rejection: Option.Option<InvalidCookieError>
   /** The value after a write in this request, which takes over from the cookie. */
   written: Option.Option<Option.Option<A>>
@@ -239,7 +257,9 @@ const fromResolved = <A, I>(
         const state = states.get(store)
         if (state !== undefined) state.rejection = Option.some(error)
         const rejected = Effect.all([
-          Effect.annotateCurrentSpan("session.rejected", rejectionReason(error)),
+          // On the caller's span (an HTTP server's request span, say), where a
+          // trace shows it; a span of our own per read would cost more than the read.
+          Effect.annotateCurrentSpan(`session.${cookieName}.rejected`, rejectionReason(error)),
           Effect.logDebug("session cookie rejected").pipe(
             Effect.annotateLogs({ cookieName, reason: rejectionReason(error) }),
           ),
@@ -250,14 +270,29 @@ const fromResolved = <A, I>(
           config.policy === "fail" ? Effect.fail(error) : Effect.succeed(Option.none<A>()),
         )
       }),
-      Effect.withSpan("effect-iron-session/Session.read", { attributes: { "session.cookie": cookieName } }),
     )
+
+  /** Reads the cookie at most once per request, however many fibers ask at once. */
+  const readOnce = (state: RequestState<A>, store: CookieStore.CookieStore) =>
+    Effect.suspend((): Effect.Effect<Option.Option<A>, InvalidCookieError> => {
+      if (state.exit !== undefined) return state.exit
+      if (state.reading !== undefined) return Deferred.await(state.reading)
+      const reading = Deferred.unsafeMake<Option.Option<A>, InvalidCookieError>(FiberId.none)
+      state.reading = reading
+      return Effect.uninterruptible(
+        Effect.flatMap(Effect.exit(readCookie(store)), (exit) => {
+          state.exit = exit
+          return Effect.zipRight(Deferred.done(reading, exit), exit)
+        }),
+      )
+    })
 
   const stateOf = (store: CookieStore.CookieStore): RequestState<A> => {
     let state = states.get(store)
     if (state === undefined) {
       state = {
-        read: Effect.runSync(Effect.cached(readCookie(store))),
+        exit: undefined,
+        reading: undefined,
         rejection: Option.none(),
         written: Option.none(),
         destroyed: false,
@@ -270,8 +305,8 @@ const fromResolved = <A, I>(
   const withState = <X, E>(f: (state: RequestState<A>, store: CookieStore.CookieStore) => Effect.Effect<X, E>) =>
     Effect.flatMap(CookieStore.CookieStore, (store) => f(stateOf(store), store))
 
-  const current = (state: RequestState<A>) =>
-    Option.isSome(state.written) ? Effect.succeed(state.written.value) : state.read
+  const current = (state: RequestState<A>, store: CookieStore.CookieStore) =>
+    Option.isSome(state.written) ? Effect.succeed(state.written.value) : readOnce(state, store)
 
   /** Expires the cookies present on the request that the new value does not use. */
   const staleCookies = (
@@ -372,11 +407,12 @@ const fromResolved = <A, I>(
 
   return {
     cookieName,
-    get: withState((state) => current(state)),
+    get: withState((state, store) => current(state, store)),
     set: (value) => withState((state, store) => write(state, store, value)),
-    update: (f) => withState((state, store) => Effect.flatMap(current(state), (now) => write(state, store, f(now)))),
+    update: (f) =>
+      withState((state, store) => Effect.flatMap(current(state, store), (now) => write(state, store, f(now)))),
     save: withState((state, store) =>
-      Effect.flatMap(current(state), (now) =>
+      Effect.flatMap(current(state, store), (now) =>
         // Nothing to write for an empty session, and after `destroy` that is
         // what keeps an emptied session from writing anything.
         Option.isNone(now) ? Effect.void : write(state, store, now.value),
@@ -396,9 +432,9 @@ const fromResolved = <A, I>(
         state.written = Option.some(Option.none())
       }),
     ),
-    rejection: withState((state) =>
+    rejection: withState((state, store) =>
       Effect.zipRight(
-        Effect.ignore(state.read),
+        Effect.ignore(readOnce(state, store)),
         Effect.sync(() => state.rejection),
       ),
     ),

@@ -18,6 +18,7 @@ type Known =
   | Errors.PasswordTooShortError
   | Errors.InvalidPasswordError
   | Errors.InvalidOptionError
+  | Errors.MissingOptionError
   | Errors.UnserializableDataError
   | Errors.CookieTooLargeError
   | Errors.CookieNotWritableError
@@ -41,10 +42,12 @@ const messageOf = (error: Known): string => {
         return `${badUsage} Password ids must be integers, got ${JSON.stringify(error.passwordId)}. Use { 1: '...', 2: '...' }.`
       }
       return `${badUsage} Password must be at least 32 characters long.`
+    case "MissingOptionError":
+      return error.option === "cookieName" ? `${badUsage} Missing cookie name.` : `${badUsage} Missing password.`
     case "InvalidOptionError":
-      if (error.option === "cookieName") return `${badUsage} Missing cookie name.`
-      if (error.option === "password") return `${badUsage} Missing password.`
-      return `${badUsage} ${error.option} ${error.reason}`
+      return error.option === "cookieOptions.expires"
+        ? `${badUsage} cookieOptions.expires ${error.reason}`
+        : `${badUsage} ${error.option}: ${error.reason}`
     case "UnserializableDataError":
       return `iron-session: The session data is not JSON serializable (${error.describe("session")}). Store plain JSON values only: a Date must be stored as a timestamp (Date.now()) or an ISO string, and Map/Set/BigInt/functions are not supported.`
     case "CookieTooLargeError":
@@ -64,7 +67,7 @@ const messageOf = (error: Known): string => {
       if (error.reason === "body-used") {
         return "iron-session: Cannot set session cookie: the response body has already been consumed, so the Set-Cookie header would be dropped. Call session.save() before returning or streaming the response."
       }
-      return "iron-session: Cannot set session cookie: the cookie store is read-only here. Cookies can only be modified in a Server Action or Route Handler (or proxy), not while rendering a Server Component."
+      return "iron-session: Cannot set session cookie: the response's headers are immutable (a Response.redirect() or a fetched Response). Build the response with new Response(null, { status, headers }) and pass that to getIronSession."
     case "SessionDestroyedError":
       return "iron-session: Cannot save a destroyed session that has data written back into it. session.destroy() signs the user out, and saving these fields would restore the cookie you just cleared, leaving the user signed in. Get a fresh session if you need to write one."
     default:

@@ -255,6 +255,20 @@ const fromCookieJar = (cookieJar: CookieJar): Store.Jar =>
   }
 
 /**
+ * A `cookies()`-style store as iron-session uses it: whatever its `set` throws
+ * (Next's own error in a Server Component) is thrown as it is, as iron-session
+ * does. The Effect API's `CookieStore.fromNextCookies` turns that into a typed
+ * `CookieNotWritableError` instead.
+ */
+const storeJar = (store: CookieStore): Store.Jar => ({
+  read: (name) => store.get(name)?.value,
+  names: () => store.getAll?.().map((cookie) => cookie.name) ?? [],
+  write: ({ name, value, options }) => {
+    store.set(name, value, options)
+  },
+})
+
+/**
  * Node's `http` server, which is also Express, Connect and Next.js API routes.
  *
  * @example
@@ -421,10 +435,10 @@ export async function getIronSession<T extends object>(
   third?: SessionOptions,
 ): Promise<IronSession<T>> {
   if (!first || !second) throw new Error(badUsage)
-  if (third === undefined) {
+  if (!third) {
     const options = second as SessionOptions
     if (isCookieJar(first)) return createSession<T>(fromCookieJar(first), options)
-    if (isCookieStore(first)) return createSession<T>(Store.nextCookiesJar(first), options)
+    if (isCookieStore(first)) return createSession<T>(storeJar(first), options)
     throw new Error(badUsage)
   }
   const jar = isWebRequest(first)
