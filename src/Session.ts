@@ -31,6 +31,8 @@
  *
  * @since 0.1.0
  */
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -54,7 +56,7 @@ import * as Seal from "./Seal.js"
  * @since 0.1.0
  * @category models
  */
-export type Policy = internal.Policy
+export type Policy = "reset" | "fail"
 
 /**
  * Why a cookie was not used.
@@ -62,7 +64,7 @@ export type Policy = internal.Policy
  * @since 0.1.0
  * @category models
  */
-export type InvalidCookieError = internal.InvalidCookieError
+export type InvalidCookieError = Errors.SealExpiredError | Errors.BadSealError | Errors.SchemaMismatchError
 
 /**
  * A rejected cookie, as handed to `onRejected`.
@@ -70,7 +72,10 @@ export type InvalidCookieError = internal.InvalidCookieError
  * @since 0.1.0
  * @category models
  */
-export type Rejection = internal.Rejection
+export interface Rejection {
+  readonly cookieName: string
+  readonly error: InvalidCookieError
+}
 
 /**
  * Errors of writing a session.
@@ -78,7 +83,13 @@ export type Rejection = internal.Rejection
  * @since 0.1.0
  * @category errors
  */
-export type SaveError = internal.SaveError
+export type SaveError =
+  | Errors.SessionDestroyedError
+  | Errors.CookieNotWritableError
+  | Errors.CookieTooLargeError
+  | Errors.SchemaMismatchError
+  | Errors.UnserializableDataError
+  | Errors.InvalidOptionError
 
 /**
  * Errors of building a session layer: a missing config value, a bad password,
@@ -87,7 +98,11 @@ export type SaveError = internal.SaveError
  * @since 0.1.0
  * @category errors
  */
-export type LayerError = internal.LayerError
+export type LayerError =
+  | ConfigError.ConfigError
+  | Errors.PasswordError
+  | Errors.InvalidOptionError
+  | Errors.MissingOptionError
 
 /**
  * An option's value, or a `Config` that gives it when the layer is built
@@ -96,7 +111,7 @@ export type LayerError = internal.LayerError
  * @since 0.1.0
  * @category models
  */
-export type Configurable<A> = internal.Configurable<A>
+export type Configurable<A> = A | Config.Config<A>
 
 /**
  * A session's declaration. `cookieName`, `password`, `ttl` and `chunk` each

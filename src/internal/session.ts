@@ -16,19 +16,9 @@ import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as CookieStore from "../CookieStore.js"
-import {
-  type BadSealError,
-  type CookieNotWritableError,
-  CookieTooLargeError,
-  InvalidOptionError,
-  MissingOptionError,
-  type PasswordError,
-  type SchemaMismatchError,
-  type SealExpiredError,
-  SessionDestroyedError,
-  type UnserializableDataError,
-} from "../Errors.js"
+import { CookieTooLargeError, InvalidOptionError, MissingOptionError, SessionDestroyedError } from "../Errors.js"
 import type * as Seal from "../Seal.js"
+import type { Configurable, InvalidCookieError, LayerError, Options, Policy, Rejection, Session } from "../Session.js"
 import * as iron from "./iron.js"
 import { mismatch } from "./schema.js"
 
@@ -52,46 +42,6 @@ export const DEFAULT_COOKIE_OPTIONS: CookieStore.CookieOptions = {
   secure: true,
   sameSite: "lax",
   path: "/",
-}
-
-export type InvalidCookieError = SealExpiredError | BadSealError | SchemaMismatchError
-export type SaveError =
-  | SessionDestroyedError
-  | CookieNotWritableError
-  | CookieTooLargeError
-  | SchemaMismatchError
-  | UnserializableDataError
-  | InvalidOptionError
-export type LayerError = ConfigError.ConfigError | PasswordError | InvalidOptionError | MissingOptionError
-export type Policy = "reset" | "fail"
-
-export interface Rejection {
-  readonly cookieName: string
-  readonly error: InvalidCookieError
-}
-
-/** A value, or a `Config` that gives it when the layer is built. */
-export type Configurable<A> = A | Config.Config<A>
-
-export interface Options<A, I, P extends Policy = Policy> {
-  readonly schema: Schema.Schema<A, I>
-  readonly cookieName: Configurable<string>
-  readonly password: Configurable<Seal.Password>
-  readonly ttl?: Configurable<Duration.DurationInput> | undefined
-  readonly cookieOptions?: CookieStore.CookieOptions | undefined
-  readonly chunk?: Configurable<boolean> | undefined
-  readonly invalidCookie?: P | undefined
-  readonly onRejected?: ((rejection: Rejection) => Effect.Effect<void>) | undefined
-}
-
-export interface Session<A, E = never> {
-  readonly cookieName: string
-  readonly get: Effect.Effect<Option.Option<A>, E, CookieStore.CookieStore>
-  readonly set: (value: A) => Effect.Effect<void, SaveError, CookieStore.CookieStore>
-  readonly update: (f: (current: Option.Option<A>) => A) => Effect.Effect<void, SaveError | E, CookieStore.CookieStore>
-  readonly save: Effect.Effect<void, SaveError | E, CookieStore.CookieStore>
-  readonly destroy: Effect.Effect<void, CookieNotWritableError, CookieStore.CookieStore>
-  readonly rejection: Effect.Effect<Option.Option<InvalidCookieError>, never, CookieStore.CookieStore>
 }
 
 /** Options checked once, when the layer is built. */

@@ -24,6 +24,8 @@ import * as Store from "../CookieStore.js"
 import { CookieNotWritableError, type PasswordError, type UnsealError } from "../Errors.js"
 import * as internal from "../internal/session.js"
 import * as Seal from "../Seal.js"
+import type * as Session from "../Session.js"
+import type { InvalidCookieError } from "../Session.js"
 import { toError, unwrap } from "./errors.js"
 import type { IncomingMessage, ServerResponse } from "./nodeTypes.js"
 
@@ -185,7 +187,7 @@ const passwordMap = (password: Password): Seal.Password =>
 
 const ttlOf = (seconds: number): Duration.Duration => (seconds === 0 ? Duration.infinity : Duration.seconds(seconds))
 
-const reasonOf = (error: UnsealError | internal.InvalidCookieError | PasswordError): UnsealErrorReason =>
+const reasonOf = (error: UnsealError | InvalidCookieError | PasswordError): UnsealErrorReason =>
   error._tag === "SealExpiredError"
     ? "expired"
     : error._tag === "BadSealError" && error.reason === "unknown-password-id"
@@ -193,7 +195,7 @@ const reasonOf = (error: UnsealError | internal.InvalidCookieError | PasswordErr
       : "invalid"
 
 /** iron-session's options as the Session service's. */
-const sessionOptions = (options: SessionOptions): internal.Options<unknown, unknown> => {
+const sessionOptions = (options: SessionOptions): Session.Options<unknown, unknown> => {
   const cookieOptions = options.cookieOptions
   // `maxAge: undefined` asks for a browser-session cookie, and iron-session
   // then seals with no expiry at all: the browser decides when it ends.
