@@ -8,18 +8,19 @@
  *
  * @example
  * ```ts
- * import { createServer } from "node:http"
  * import { Effect } from "effect"
  * import { CookieStore } from "effect-iron-session"
  *
- * createServer((req, res) => {
+ * export async function GET(request: Request) {
+ *   const headers = new Headers()
  *   const program = Effect.gen(function* () {
  *     const store = yield* CookieStore.CookieStore
  *     const theme = yield* store.get("theme")
  *     yield* store.set("theme", "dark", { path: "/", maxAge: 3600 })
  *   })
- *   Effect.runPromise(program.pipe(Effect.provide(CookieStore.layerNode(req, res)))).then(() => res.end())
- * })
+ *   await Effect.runPromise(program.pipe(Effect.provide(CookieStore.layerWeb(request, headers))))
+ *   return new Response("ok", { headers })
+ * }
  * ```
  *
  * @since 0.1.0

@@ -275,17 +275,17 @@ const storeJar = (store: CookieStore): Store.Jar => ({
  *
  * @example
  * ```ts
- * import { createServer } from "node:http"
+ * import express from "express"
  * import { getIronSession, nodeCookies } from "effect-iron-session/promise"
  *
- * createServer(async (req, res) => {
+ * express().get("/", async (req, res) => {
  *   const session = await getIronSession<{ n?: number }>(nodeCookies(req, res), {
  *     cookieName: "app",
  *     password: process.env.SESSION_PASSWORD!,
  *   })
  *   session.n = (session.n ?? 0) + 1
  *   await session.save()
- *   res.end(String(session.n))
+ *   res.send(String(session.n))
  * })
  * ```
  *
