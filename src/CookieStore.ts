@@ -77,7 +77,10 @@ export type NotWritableReason = CookieNotWritableError["reason"]
  */
 export class NotWritable {
   readonly _tag = "NotWritable"
-  constructor(readonly reason: NotWritableReason) {}
+  constructor(
+    readonly reason: NotWritableReason,
+    readonly detail?: string,
+  ) {}
 }
 
 /**
@@ -88,7 +91,7 @@ export class NotWritable {
  * @category models
  */
 export interface Jar {
-  /** The value of a cookie sent with the request, or as written earlier in it. */
+  /** The value of a cookie sent with the request. (Writes made in the request are tracked by {@link make}.) */
   readonly read: (name: string) => string | undefined
   /** The names of the cookies present. */
   readonly names: () => ReadonlyArray<string>
@@ -96,6 +99,12 @@ export interface Jar {
   readonly write: (cookie: Cookie) => void
   /** Why writing is no longer possible, or `undefined` while it is. */
   readonly notWritable?: () => NotWritableReason | undefined
+  /**
+   * The `Set-Cookie` header the runtime will actually send for a cookie, when
+   * it is not `cookie.header` (Next.js adds an `Expires` beside `Max-Age`).
+   * The size budget counts this.
+   */
+  readonly headerOf?: (cookie: Cookie) => string
 }
 
 /**
@@ -105,14 +114,23 @@ export interface Jar {
  * @category models
  */
 export interface CookieStore {
-  /** Reads a cookie by name. */
+  /**
+   * Reads a cookie by name: as written earlier in this request if it was
+   * (none if it was expired), else as the request sent it.
+   */
   readonly get: (name: string) => Effect.Effect<Option.Option<string>>
-  /** The names of the cookies present (used to find a session's chunks). */
+  /** The names of the cookies present, after this request's writes. */
   readonly names: Effect.Effect<ReadonlyArray<string>>
+  /** Bytes of the `Set-Cookie` header this runtime sends for a cookie (browsers cap it at 4096). */
+  readonly bytes: (cookie: Cookie) => number
   /** Fails when cookies can no longer be written, without writing anything. */
   readonly ensureWritable: (name: string) => Effect.Effect<void, CookieNotWritableError>
   /** Writes one cookie. */
-  readonly set: (name: string, value: string, options?: CookieOptions) => Effect.Effect<void, CookieNotWritableError>
+  readonly set: (
+    name: string,
+    value: string,
+    options?: CookieOptions,
+  ) => Effect.Effect<void, CookieNotWritableError | InvalidOptionError>
   /**
    * Writes several cookies, after checking once that all of them can be
    * written, so a session split into chunks is never left half-written.
@@ -188,7 +206,13 @@ const writeAll = (jar: Jar, cookies: ReadonlyArray<Cookie>): Effect.Effect<void,
           jar.write(cookie)
         } catch (error) {
           if (error instanceof NotWritable) {
-            return Effect.fail(new CookieNotWritableError({ cookieName: cookie.name, reason: error.reason }))
+            return Effect.fail(
+              new CookieNotWritableError({
+                cookieName: cookie.name,
+                reason: error.reason,
+                ...(error.detail === undefined ? {} : { detail: error.detail }),
+              }),
+            )
           }
           return Effect.die(error)
         }
@@ -204,14 +228,33 @@ const writeAll = (jar: Jar, cookies: ReadonlyArray<Cookie>): Effect.Effect<void,
  * @since 0.1.0
  * @category constructors
  */
-export const make = (jar: Jar): CookieStore => ({
-  get: (name) => Effect.sync(() => Option.fromNullable(jar.read(name))),
-  names: Effect.sync(() => jar.names()),
-  ensureWritable: (name) => notWritable(jar, name),
-  set: (name, value, options = {}) =>
-    Effect.flatMap(Effect.orDie(cookie(name, value, options)), (c) => writeAll(jar, [c])),
-  setAll: (cookies) => writeAll(jar, cookies),
-})
+export const make = (jar: Jar): CookieStore => {
+  // What this request wrote, so that reads see it: a session that is saved
+  // and then destroyed (or saved again at another size) in one request must
+  // expire the chunks it just wrote, not only those the request came with.
+  const written = new Map<string, Cookie>()
+  const read = (name: string): string | undefined => {
+    const cookie = written.get(name)
+    if (cookie === undefined) return jar.read(name)
+    return cookie.options.maxAge !== undefined && cookie.options.maxAge <= 0 ? undefined : cookie.value
+  }
+  const encoder = new TextEncoder()
+  const headerOf = jar.headerOf ?? ((cookie: Cookie) => cookie.header)
+  const record = (cookies: ReadonlyArray<Cookie>) =>
+    Effect.tap(writeAll(jar, cookies), () => {
+      for (const cookie of cookies) written.set(cookie.name, cookie)
+    })
+  return {
+    get: (name) => Effect.sync(() => Option.fromNullable(read(name))),
+    names: Effect.sync(() =>
+      [...new Set([...jar.names(), ...written.keys()])].filter((name) => read(name) !== undefined),
+    ),
+    bytes: (cookie) => encoder.encode(headerOf(cookie)).length,
+    ensureWritable: (name) => notWritable(jar, name),
+    set: (name, value, options = {}) => Effect.flatMap(cookie(name, value, options), (c) => record([c])),
+    setAll: record,
+  }
+}
 
 /** Parses a `Cookie` header once, on first use. */
 const lazyCookies = (header: () => string | null | undefined) => {
@@ -312,16 +355,43 @@ export interface NextCookies {
  * @since 0.1.0
  * @category adapters
  */
-export const nextCookiesJar = (store: NextCookies): Jar => ({
+export const nextCookiesJar = (store: NextCookies): Jar => {
+  const jar = cookiesJar(store)
+  return {
+    ...jar,
+    write: (cookie) => {
+      try {
+        jar.write(cookie)
+      } catch (error) {
+        // Next throws `ReadonlyRequestCookiesError` from `set` in a Server Component.
+        throw isNextReadOnlyError(error) ? new NotWritable("read-only") : error
+      }
+    },
+  }
+}
+
+/**
+ * Next.js derives an `Expires` from `Max-Age` and adds it to the header, so
+ * the size budget counts one (every HTTP date is the same length).
+ */
+const withNextExpires = (cookie: Cookie): string =>
+  cookie.options.maxAge !== undefined && cookie.options.expires === undefined
+    ? `${cookie.header}; Expires=${new Date(0).toUTCString()}`
+    : cookie.header
+
+/**
+ * A jar over any `cookies()`-shaped store (`get`, `set`, optional `getAll`),
+ * as iron-session uses one: whatever `set` throws is thrown as it is.
+ *
+ * @since 0.1.0
+ * @category adapters
+ */
+export const cookiesJar = (store: NextCookies): Jar => ({
   read: (name) => store.get(name)?.value,
   names: () => store.getAll?.().map((c) => c.name) ?? [],
+  headerOf: withNextExpires,
   write: ({ name, value, options }) => {
-    try {
-      store.set(name, value, options)
-    } catch (error) {
-      // Next throws `ReadonlyRequestCookiesError` from `set` in a Server Component.
-      throw isNextReadOnlyError(error) ? new NotWritable("read-only") : error
-    }
+    store.set(name, value, options)
   },
 })
 
@@ -358,6 +428,7 @@ export interface NextProxy {
 export const nextProxyJar = (request: NextProxy["request"], response: NextProxy["response"]): Jar => ({
   read: (name) => request.cookies.get(name)?.value,
   names: () => request.cookies.getAll?.().map((c) => c.name) ?? [],
+  headerOf: withNextExpires,
   write: ({ name, value, options }) => {
     response.cookies.set(name, value, options)
     request.cookies.set(name, value)

@@ -315,7 +315,9 @@ export class CookieTooLargeError extends Schema.TaggedError<CookieTooLargeError>
  */
 export class CookieNotWritableError extends Schema.TaggedError<CookieNotWritableError>()("CookieNotWritableError", {
   cookieName: Schema.String,
-  reason: Schema.Literal("headers-sent", "body-used", "read-only"),
+  reason: Schema.Literal("headers-sent", "body-used", "read-only", "rejected"),
+  /** For `rejected`: what the runtime said. */
+  detail: Schema.optional(Schema.String),
 }) {
   override get message(): string {
     const why = {
@@ -325,6 +327,7 @@ export class CookieNotWritableError extends Schema.TaggedError<CookieNotWritable
         "the response body was used, so a Set-Cookie header would be dropped. Save the session before returning or streaming the response.",
       "read-only":
         "the response cannot take cookies here: a Next.js Server Component (save in a Server Action, a Route Handler or proxy), or a Response with immutable headers such as Response.redirect() (build the response with new Response(null, { status, headers }) instead).",
+      rejected: `the runtime refused it${this.detail === undefined ? "" : ` (${this.detail})`}. @effect/platform takes only RFC 6265 cookie names: letters, digits and !#$%&'*+-.^_\`|~.`,
     }[this.reason]
     return `Cannot set cookie "${this.cookieName}": ${why}`
   }
@@ -352,11 +355,3 @@ export class SessionDestroyedError extends Schema.TaggedError<SessionDestroyedEr
  * @category models
  */
 export type PasswordError = PasswordTooShortError | InvalidPasswordError
-
-/**
- * Errors raised when opening a seal.
- *
- * @since 0.1.0
- * @category models
- */
-export type UnsealError = SealExpiredError | BadSealError

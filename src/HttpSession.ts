@@ -41,6 +41,7 @@
  *
  * @since 0.1.0
  */
+import * as Cookies from "@effect/platform/Cookies"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as HttpApp from "@effect/platform/HttpApp"
@@ -50,6 +51,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -101,37 +103,35 @@ const platformOptions = (options: CookieStore.CookieOptions) => {
 const stores = new WeakMap<object, CookieStore.CookieStore>()
 
 /**
- * A CookieStore over an `@effect/platform` request. Writes are buffered by
- * name (the last one wins) and applied to the response by a pre-response
- * handler, which runs on success, failure and 404 alike. After the response
- * went out, writing fails with `headers-sent`.
+ * A CookieStore over an `@effect/platform` request. Writes are kept by name
+ * (the last one wins) and applied to the response by a pre-response handler,
+ * which runs on success, failure and 404 alike. After the response went out,
+ * writing fails with `headers-sent`.
+ *
+ * Each write becomes a platform `Cookie` when it is made, not when the
+ * response goes out: the platform takes a narrower set of cookie names than
+ * the `cookie` package, and a name it refuses must fail the handler's write
+ * with a typed error, not the response.
  */
 const makeStore = (request: HttpServerRequest.HttpServerRequest) => {
-  const written = new Map<string, CookieStore.Cookie>()
+  const written = new Map<string, Cookies.Cookie>()
   let sent = false
-  // Reads see this request's own writes, as a later request would.
-  const read = (name: string) => {
-    const cookie = written.get(name)
-    if (cookie === undefined) return request.cookies[name]
-    return cookie.options.maxAge !== undefined && cookie.options.maxAge <= 0 ? undefined : cookie.value
-  }
   const store = CookieStore.make({
-    read,
-    names: () =>
-      [...new Set([...Object.keys(request.cookies), ...written.keys()])].filter((name) => read(name) !== undefined),
+    read: (name) => request.cookies[name],
+    names: () => Object.keys(request.cookies),
     notWritable: () => (sent ? "headers-sent" : undefined),
-    write: (cookie) => {
-      written.set(cookie.name, cookie)
+    write: ({ name, value, options }) => {
+      const cookie = Cookies.makeCookie(name, value, platformOptions(options))
+      if (Either.isLeft(cookie)) throw new CookieStore.NotWritable("rejected", cookie.left.reason)
+      written.set(name, cookie.right)
     },
   })
   const apply = HttpApp.appendPreResponseHandler((_request, response) =>
     Effect.sync(() => {
       sent = true
-      if (written.size === 0) return response
-      return HttpServerResponse.unsafeSetCookies(
-        response,
-        [...written.values()].map((cookie) => [cookie.name, cookie.value, platformOptions(cookie.options)] as const),
-      )
+      return written.size === 0
+        ? response
+        : HttpServerResponse.updateCookies(response, (cookies) => Cookies.setAllCookie(cookies, written.values()))
     }),
   )
   return { store, apply }

@@ -191,3 +191,25 @@ describe("CookieStore in memory", () => {
     }),
   )
 })
+
+describe("CookieStore.set", () => {
+  it.effect("refuses a cookie name Set-Cookie cannot carry with a typed InvalidOptionError, not a defect", () =>
+    Effect.gen(function* () {
+      const store = CookieStore.makeMemory()
+      const error = yield* Effect.flip(store.set("bad name", "1"))
+      expect(error).toMatchObject({ _tag: "InvalidOptionError", option: "cookie" })
+    }),
+  )
+
+  it.effect("reads what the request wrote, and not what it expired", () =>
+    Effect.gen(function* () {
+      const headers = new Headers()
+      const store = CookieStore.fromWeb(new Request("http://127.0.0.1/", { headers: { cookie: "a=1; b=2" } }), headers)
+      yield* store.set("c", "3")
+      yield* store.set("a", "", { maxAge: 0 })
+      expect(yield* store.get("c")).toEqual(Option.some("3"))
+      expect(yield* store.get("a")).toEqual(Option.none())
+      expect(yield* store.names).toEqual(["b", "c"])
+    }),
+  )
+})

@@ -20,6 +20,9 @@ const Visit = Schema.Struct({ count: Schema.Number })
 class Visits extends Session.Tag<Visits>()("test/Visits", { schema: Visit, cookieName: "visits", password }) {}
 
 class Oops extends Schema.TaggedError<Oops>()("Oops", {}) {}
+class Uncaught extends Schema.TaggedError<Uncaught>()("Uncaught", {}) {}
+/** A name the `cookie` package takes and @effect/platform's Cookies refuses. */
+class OddName extends Session.Tag<OddName>()("test/OddName", { schema: Visit, cookieName: "app:visits", password }) {}
 
 const bump = Effect.flatMap(Visits, (visits) =>
   visits.update((current) => ({ count: Option.match(current, { onNone: () => 1, onSome: (v) => v.count + 1 }) })),
@@ -50,6 +53,15 @@ const router = HttpRouter.empty.pipe(
     }),
   ),
   HttpRouter.get("/die", Effect.zipRight(bump, Effect.dieMessage("boom"))),
+  HttpRouter.get("/uncaught", Effect.zipRight(bump, Effect.fail(new Uncaught()))),
+  HttpRouter.get(
+    "/odd-name",
+    Effect.flatMap(OddName, (s) => Effect.as(s.set({ count: 1 }), HttpServerResponse.text("saved"))).pipe(
+      Effect.catchTag("CookieNotWritableError", (e) =>
+        Effect.succeed(HttpServerResponse.text(e.reason, { status: 422 })),
+      ),
+    ),
+  ),
 )
 
 // A session touched before routing, so even a 404 carries its cookie.
@@ -67,7 +79,7 @@ const app = HttpSession.middleware(
   ),
 )
 
-const web = HttpApp.toWebHandlerLayer(app, Visits.layer)
+const web = HttpApp.toWebHandlerLayer(app, Layer.merge(Visits.layer, OddName.layer))
 afterAll(() => web.dispose())
 
 const get = (path: string, cookie?: string) =>
@@ -99,6 +111,21 @@ describe("HttpSession.middleware with HttpApp.toWebHandler", () => {
     const setCookies = response.headers.getSetCookie()
     expect(setCookies).toHaveLength(1)
     expect(await (await get("/read", cookieHeaderFrom(setCookies).header)).text()).toBe("count 1")
+  })
+
+  it("writes the cookie on the 500 of a typed failure nobody handled", async () => {
+    const response = await get("/uncaught")
+    expect(response.status).toBe(500)
+    const setCookies = response.headers.getSetCookie()
+    expect(setCookies).toHaveLength(1)
+    expect(await (await get("/read", cookieHeaderFrom(setCookies).header)).text()).toBe("count 1")
+  })
+
+  it("fails the write with a typed error, and still answers, for a cookie name the platform refuses", async () => {
+    const response = await get("/odd-name")
+    expect(response.status).toBe(422)
+    expect(await response.text()).toBe("rejected")
+    expect(response.headers.getSetCookie().some((h) => h.startsWith("app:visits="))).toBe(false)
   })
 
   it("writes the cookie on a defect's 500 response", async () => {

@@ -559,3 +559,88 @@ describe("Session over real runtimes", () => {
     expect(Exit.isFailure(refused) && JSON.stringify(refused.cause)).toContain("body-used")
   })
 })
+
+describe("Session writes twice in one request", () => {
+  const Notes = Schema.Struct({ notes: Schema.String })
+  class Big extends Session.Tag<Big>()("test/BigWeb", { schema: Notes, cookieName: "big", password, chunk: true }) {}
+  const runtime = Layer.toRuntime(Big.layer).pipe(Effect.scoped, Effect.runSync)
+  const inRequest = <A, E>(effect: Effect.Effect<A, E, Big | CookieStore.CookieStore>, cookie?: string) => {
+    const headers = new Headers()
+    const request = new Request("http://127.0.0.1/", cookie === undefined ? {} : { headers: { cookie } })
+    const exit = Effect.runSyncExit(
+      Effect.provideService(effect, CookieStore.CookieStore, CookieStore.fromWeb(request, headers)).pipe(
+        Effect.provide(runtime),
+      ),
+    )
+    return { exit, setCookies: headers.getSetCookie() }
+  }
+  const names = (setCookies: ReadonlyArray<string>) => setCookies.map((h) => h.split("=")[0])
+
+  it("destroy expires the chunks written earlier in the same request", () => {
+    const { exit, setCookies } = inRequest(
+      Effect.flatMap(Big, (s) => Effect.zipRight(s.set({ notes: "x".repeat(6000) }), s.destroy)),
+    )
+    expect(Exit.isSuccess(exit)).toBe(true)
+    const browser = cookieHeaderFrom(setCookies)
+    expect(browser.jar).toEqual({})
+    const next = inRequest(
+      Effect.flatMap(Big, (s) => s.get),
+      browser.header,
+    )
+    expect(Exit.isSuccess(next.exit) && next.exit.value).toEqual(Option.none())
+  })
+
+  it("a session that grows into chunks in the request it was first saved expires its whole cookie", () => {
+    const { setCookies } = inRequest(
+      Effect.flatMap(Big, (s) => Effect.zipRight(s.set({ notes: "small" }), s.set({ notes: "x".repeat(6000) }))),
+    )
+    expect(names(setCookies)).toEqual(["big", "big.0", "big.1", "big.2", "big"])
+    const browser = cookieHeaderFrom(setCookies)
+    expect(Object.keys(browser.jar)).toEqual(["big.0", "big.1", "big.2"])
+    const next = inRequest(
+      Effect.flatMap(Big, (s) => s.get),
+      browser.header,
+    )
+    expect(Exit.isSuccess(next.exit) && Option.map(next.exit.value, (v) => v.notes.length)).toEqual(Option.some(6000))
+  })
+})
+
+describe("Session size on Next.js, which adds an Expires", () => {
+  const Notes = Schema.Struct({ notes: Schema.String })
+  const run = (effect: Effect.Effect<void, unknown, CookieStore.CookieStore>, store: CookieStore.CookieStore) =>
+    Effect.runSyncExit(Effect.provideService(effect, CookieStore.CookieStore, store))
+
+  it("counts Next's Expires, so no header it sends is over 4096 bytes", async () => {
+    const { NextRequest, NextResponse } = await import("next/server.js")
+    const plain = Effect.runSync(
+      Session.make({ schema: Notes, cookieName: "n", password }).pipe(Effect.provide(Seal.layer)),
+    )
+    const chunked = Effect.runSync(
+      Session.make({ schema: Notes, cookieName: "n", password, chunk: true }).pipe(Effect.provide(Seal.layer)),
+    )
+    // Find a session that fits a plain Set-Cookie but not one with an Expires added.
+    let length = 2700
+    let header = 0
+    while (header < 4096 - 20 || header > 4096) {
+      const headers = new Headers()
+      run(plain.set({ notes: "x".repeat(length) }), CookieStore.fromWeb(new Request("http://127.0.0.1/"), headers))
+      header = new TextEncoder().encode(headers.getSetCookie()[0] ?? "").length
+      if (header > 4096) length -= 10
+      else length += 10
+    }
+    const request = new NextRequest("http://127.0.0.1/")
+    const response = NextResponse.next()
+    const exit = run(plain.set({ notes: "x".repeat(length) }), CookieStore.fromNextProxy(request, response))
+    expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("CookieTooLargeError")
+
+    const chunkedResponse = NextResponse.next()
+    const ok = run(
+      chunked.set({ notes: "x".repeat(length) }),
+      CookieStore.fromNextProxy(new NextRequest("http://127.0.0.1/"), chunkedResponse),
+    )
+    expect(Exit.isSuccess(ok)).toBe(true)
+    const sent = chunkedResponse.headers.getSetCookie()
+    expect(sent.length).toBe(2)
+    for (const h of sent) expect(new TextEncoder().encode(h).length).toBeLessThanOrEqual(4096)
+  })
+})

@@ -6,11 +6,11 @@
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
-import { Clock, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { HttpSession } from "effect-iron-session"
 import { getIronSession } from "effect-iron-session/promise"
 import * as Pages from "./pages.js"
-import { Auth, cookieName, DEVELOPMENT_PASSWORD, Profile, warnAboutDevelopmentPassword } from "./session.js"
+import { Auth, cookieName, Profile, sessionPassword, warnAboutDevelopmentPassword } from "./session.js"
 
 const html = (body: string, status = 200) =>
   HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
@@ -81,7 +81,8 @@ const legacy = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   const req = NodeHttpServerRequest.toIncomingMessage(request)
   const res = NodeHttpServerRequest.toServerResponse(request)
-  const password = process.env.SESSION_PASSWORD ?? DEVELOPMENT_PASSWORD
+  // The same password the Effect routes use, from the same Config.
+  const password = Redacted.value(yield* sessionPassword)
   const secure = process.env.NODE_ENV === "production"
   const details = yield* Effect.promise(async () => {
     const auth = await getIronSession<{ name: string; signedInAt: number }>(req, res, {

@@ -18,6 +18,7 @@ import {
   SealExpiredError,
   UnserializableDataError,
 } from "../Errors.js"
+import type { Password } from "../Seal.js"
 import { type IronCrypto, MAC_PREFIX, OpenFailure, type ParsedSeal } from "./crypto/types.js"
 import { findUnserializable } from "./json.js"
 
@@ -29,10 +30,6 @@ export const TIMESTAMP_SKEW_MS = 60_000
 export const VERSION_MARKER = "~2"
 /** iron-session's default ttl. */
 export const DEFAULT_TTL: Duration.Duration = Duration.days(14)
-
-export type Secret = string | Redacted.Redacted<string>
-export type PasswordMap = { readonly [id: number]: Secret }
-export type Password = Secret | PasswordMap
 
 export const KeyringTypeId: unique symbol = Symbol.for("effect-iron-session/Keyring")
 

@@ -258,26 +258,34 @@ const fromResolved = <A, I>(
   const current = (state: RequestState<A>, store: CookieStore.CookieStore) =>
     Option.isSome(state.written) ? Effect.succeed(state.written.value) : readOnce(state, store)
 
-  /** Expires the cookies present on the request that the new value does not use. */
+  const toCookie = (name: string, value: string, options = cookieOptions): CookieStore.Cookie => ({
+    name,
+    value,
+    options,
+    header: CookieStore.serialize(name, value, options),
+  })
+
+  /** Expires a cookie, with the same path and domain, or the browser keeps the old one. */
+  const expired = (name: string) => toCookie(name, "", { ...cookieOptions, maxAge: 0 })
+
+  /**
+   * Expires the cookies of this session present now (sent with the request or
+   * written earlier in it) that the new value does not use.
+   */
   const staleCookies = (
     store: CookieStore.CookieStore,
     keep: { readonly whole: boolean; readonly chunksUpTo: number },
   ): Effect.Effect<Array<CookieStore.Cookie>> =>
     Effect.gen(function* () {
-      const expire = { ...cookieOptions, maxAge: 0 }
       const names = [...(keep.whole ? [] : [cookieName])]
       for (let index = keep.chunksUpTo; index < MAX_CHUNKS; index++) names.push(chunkName(cookieName, index))
       const out: Array<CookieStore.Cookie> = []
       for (const name of names) {
         const present = yield* store.get(name)
-        if (Option.isSome(present) && present.value !== "") {
-          out.push({ name, value: "", options: expire, header: CookieStore.serialize(name, "", expire) })
-        }
+        if (Option.isSome(present) && present.value !== "") out.push(expired(name))
       }
       return out
     })
-
-  const bytes = (header: string) => new TextEncoder().encode(header).length
 
   /**
    * The cookies that carry a seal: one when it fits, chunks when it does not
@@ -289,10 +297,9 @@ const fromResolved = <A, I>(
    */
   const cookiesFor = (store: CookieStore.CookieStore, sealed: string) =>
     Effect.gen(function* () {
-      const header = CookieStore.serialize(cookieName, sealed, cookieOptions)
-      const size = bytes(header)
+      const whole = toCookie(cookieName, sealed)
+      const size = store.bytes(whole)
       if (size <= MAX_COOKIE_BYTES) {
-        const whole = { name: cookieName, value: sealed, options: cookieOptions, header }
         return [whole, ...(yield* staleCookies(store, { whole: true, chunksUpTo: 0 }))]
       }
       if (!config.chunk) {
@@ -304,7 +311,7 @@ const fromResolved = <A, I>(
           ...(Option.isSome(chunked) && chunked.value !== "" ? { alreadyChunked: true } : {}),
         })
       }
-      const overhead = bytes(CookieStore.serialize(chunkName(cookieName, 0), "", cookieOptions))
+      const overhead = store.bytes(toCookie(chunkName(cookieName, 0), ""))
       const budget = MAX_COOKIE_BYTES - overhead
       if (budget <= 0) return yield* new CookieTooLargeError({ cookieName, size, limit: MAX_COOKIE_BYTES, overhead })
       const count = Math.ceil(sealed.length / budget)
@@ -319,9 +326,7 @@ const fromResolved = <A, I>(
       }
       const chunks: Array<CookieStore.Cookie> = []
       for (let index = 0; index < count; index++) {
-        const name = chunkName(cookieName, index)
-        const value = sealed.slice(index * budget, (index + 1) * budget)
-        chunks.push({ name, value, options: cookieOptions, header: CookieStore.serialize(name, value, cookieOptions) })
+        chunks.push(toCookie(chunkName(cookieName, index), sealed.slice(index * budget, (index + 1) * budget)))
       }
       return [...chunks, ...(yield* staleCookies(store, { whole: false, chunksUpTo: count }))]
     })
@@ -370,14 +375,7 @@ const fromResolved = <A, I>(
     ),
     destroy: withState((state, store) =>
       Effect.gen(function* () {
-        const expire = { ...cookieOptions, maxAge: 0 }
-        const whole = {
-          name: cookieName,
-          value: "",
-          options: expire,
-          header: CookieStore.serialize(cookieName, "", expire),
-        }
-        yield* store.setAll([whole, ...(yield* staleCookies(store, { whole: true, chunksUpTo: 0 }))])
+        yield* store.setAll([expired(cookieName), ...(yield* staleCookies(store, { whole: true, chunksUpTo: 0 }))])
         state.destroyed = true
         state.written = Option.some(Option.none())
       }),

@@ -64,6 +64,7 @@ const messageOf = (error: Known): string => {
       if (error.reason === "headers-sent") {
         return "iron-session: Cannot set session cookie: session.save() was called after headers were sent. Make sure to call it before any res.send() or res.end()"
       }
+      if (error.reason === "rejected") return `iron-session: ${error.message}`
       if (error.reason === "body-used") {
         return "iron-session: Cannot set session cookie: the response body has already been consumed, so the Set-Cookie header would be dropped. Call session.save() before returning or streaming the response."
       }

@@ -21,7 +21,8 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Store from "../CookieStore.js"
-import { CookieNotWritableError, type PasswordError, type UnsealError } from "../Errors.js"
+import { CookieNotWritableError } from "../Errors.js"
+import { DEFAULT_TTL } from "../internal/iron.js"
 import * as internal from "../internal/session.js"
 import * as Seal from "../Seal.js"
 import type * as Session from "../Session.js"
@@ -179,7 +180,8 @@ const runtime = ManagedRuntime.make(Seal.layer)
 /** Per-request session state, shared by a session and its rebuilds after `updateConfig`. */
 const states: internal.States = new WeakMap()
 
-const FOURTEEN_DAYS = 1209600
+/** iron-session's default ttl, in its unit (seconds). */
+const FOURTEEN_DAYS = Duration.toSeconds(DEFAULT_TTL)
 
 /** iron-session reads a single password as the map `{ 1: password }`. */
 const passwordMap = (password: Password): Seal.Password =>
@@ -187,7 +189,7 @@ const passwordMap = (password: Password): Seal.Password =>
 
 const ttlOf = (seconds: number): Duration.Duration => (seconds === 0 ? Duration.infinity : Duration.seconds(seconds))
 
-const reasonOf = (error: UnsealError | InvalidCookieError | PasswordError): UnsealErrorReason =>
+const reasonOf = (error: Seal.UnsealError | InvalidCookieError): UnsealErrorReason =>
   error._tag === "SealExpiredError"
     ? "expired"
     : error._tag === "BadSealError" && error.reason === "unknown-password-id"
@@ -255,20 +257,6 @@ const fromCookieJar = (cookieJar: CookieJar): Store.Jar =>
     },
     write: ({ name, value, options }) => cookieJar.write(name, value, options),
   }
-
-/**
- * A `cookies()`-style store as iron-session uses it: whatever its `set` throws
- * (Next's own error in a Server Component) is thrown as it is, as iron-session
- * does. The Effect API's `CookieStore.fromNextCookies` turns that into a typed
- * `CookieNotWritableError` instead.
- */
-const storeJar = (store: CookieStore): Store.Jar => ({
-  read: (name) => store.get(name)?.value,
-  names: () => store.getAll?.().map((cookie) => cookie.name) ?? [],
-  write: ({ name, value, options }) => {
-    store.set(name, value, options)
-  },
-})
 
 /**
  * Node's `http` server, which is also Express, Connect and Next.js API routes.
@@ -440,7 +428,7 @@ export async function getIronSession<T extends object>(
   if (!third) {
     const options = second as SessionOptions
     if (isCookieJar(first)) return createSession<T>(fromCookieJar(first), options)
-    if (isCookieStore(first)) return createSession<T>(storeJar(first), options)
+    if (isCookieStore(first)) return createSession<T>(Store.cookiesJar(first), options)
     throw new Error(badUsage)
   }
   const jar = isWebRequest(first)
