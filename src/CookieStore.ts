@@ -169,6 +169,30 @@ export const serialize = (name: string, value: string, options: CookieOptions = 
 }
 
 /**
+ * Builds a {@link Cookie}, serializing its header; throws (from `cookie`) on
+ * a name or attribute `Set-Cookie` cannot carry. For values already checked.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unsafeCookie = (name: string, value: string, options: CookieOptions = {}): Cookie => ({
+  name,
+  value,
+  options,
+  header: serialize(name, value, options),
+})
+
+/**
+ * Whether a cookie is an expiry (`Max-Age` zero or less): writing it deletes
+ * the cookie of that name.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const isExpiry = (cookie: Pick<Cookie, "options">): boolean =>
+  cookie.options.maxAge !== undefined && cookie.options.maxAge <= 0
+
+/**
  * Builds a {@link Cookie}, or fails with an {@link InvalidOptionError} when the
  * name or an attribute is something `Set-Cookie` cannot carry.
  *
@@ -181,7 +205,7 @@ export const cookie = (
   options: CookieOptions = {},
 ): Effect.Effect<Cookie, InvalidOptionError> =>
   Effect.try({
-    try: () => ({ name, value, options, header: serialize(name, value, options) }),
+    try: () => unsafeCookie(name, value, options),
     catch: (error) =>
       new InvalidOptionError({
         option: "cookie",
@@ -236,7 +260,7 @@ export const make = (jar: Jar): CookieStore => {
   const read = (name: string): string | undefined => {
     const cookie = written.get(name)
     if (cookie === undefined) return jar.read(name)
-    return cookie.options.maxAge !== undefined && cookie.options.maxAge <= 0 ? undefined : cookie.value
+    return isExpiry(cookie) ? undefined : cookie.value
   }
   const encoder = new TextEncoder()
   const headerOf = jar.headerOf ?? ((cookie: Cookie) => cookie.header)
@@ -475,10 +499,10 @@ export const makeMemory = (initial: Readonly<Record<string, string>> = {}): Memo
     read: (name) => cookies.get(name),
     names: () => [...cookies.keys()],
     notWritable: () => closed,
-    write: ({ name, value, options, header }) => {
-      setCookieHeaders.push(header)
-      if (options.maxAge !== undefined && options.maxAge <= 0) cookies.delete(name)
-      else cookies.set(name, value)
+    write: (cookie) => {
+      setCookieHeaders.push(cookie.header)
+      if (isExpiry(cookie)) cookies.delete(cookie.name)
+      else cookies.set(cookie.name, cookie.value)
     },
   })
   return {

@@ -11,7 +11,6 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -157,9 +156,10 @@ const rejectionReason = (error: InvalidCookieError): string =>
  * and never leaks from one request to the next.
  */
 export interface RequestState<A> {
-  /** The cookie as read and decoded, once it was. */
-  exit: Exit.Exit<Option.Option<A>, InvalidCookieError> | undefined
-  /** Completed by the first reader; later readers of the same request wait on it rather than read again. */
+  /**
+   * The cookie as read and decoded: started by the first reader, and awaited
+   * by every later one (at once if it is done) rather than read again.
+   */
   reading: Deferred.Deferred<Option.Option<A>, InvalidCookieError> | undefined
   rejection: Option.Option<InvalidCookieError>
   /** The value after a write in this request, which takes over from the cookie. */
@@ -225,15 +225,11 @@ const fromResolved = <A, I>(
   /** Reads the cookie at most once per request, however many fibers ask at once. */
   const readOnce = (state: RequestState<A>, store: CookieStore.CookieStore) =>
     Effect.suspend((): Effect.Effect<Option.Option<A>, InvalidCookieError> => {
-      if (state.exit !== undefined) return state.exit
       if (state.reading !== undefined) return Deferred.await(state.reading)
       const reading = Deferred.unsafeMake<Option.Option<A>, InvalidCookieError>(FiberId.none)
       state.reading = reading
       return Effect.uninterruptible(
-        Effect.flatMap(Effect.exit(readCookie(store)), (exit) => {
-          state.exit = exit
-          return Effect.zipRight(Deferred.done(reading, exit), exit)
-        }),
+        Effect.flatMap(Effect.exit(readCookie(store)), (exit) => Effect.zipRight(Deferred.done(reading, exit), exit)),
       )
     })
 
@@ -241,7 +237,6 @@ const fromResolved = <A, I>(
     let state = states.get(store)
     if (state === undefined) {
       state = {
-        exit: undefined,
         reading: undefined,
         rejection: Option.none(),
         written: Option.none(),
@@ -258,12 +253,8 @@ const fromResolved = <A, I>(
   const current = (state: RequestState<A>, store: CookieStore.CookieStore) =>
     Option.isSome(state.written) ? Effect.succeed(state.written.value) : readOnce(state, store)
 
-  const toCookie = (name: string, value: string, options = cookieOptions): CookieStore.Cookie => ({
-    name,
-    value,
-    options,
-    header: CookieStore.serialize(name, value, options),
-  })
+  const toCookie = (name: string, value: string, options = cookieOptions) =>
+    CookieStore.unsafeCookie(name, value, options)
 
   /** Expires a cookie, with the same path and domain, or the browser keeps the old one. */
   const expired = (name: string) => toCookie(name, "", { ...cookieOptions, maxAge: 0 })

@@ -233,7 +233,7 @@ const toCookieJar = (jar: Store.Jar): CookieJar => {
     },
     write: (name, value, options) => {
       try {
-        jar.write({ name, value, options, header: Store.serialize(name, value, options) })
+        jar.write(Store.unsafeCookie(name, value, options))
       } catch (error) {
         if (error instanceof Store.NotWritable) {
           throw toError(new CookieNotWritableError({ cookieName: name, reason: error.reason }))
