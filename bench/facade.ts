@@ -9,7 +9,7 @@
  */
 import * as os from "node:os"
 import { Effect, Option, Schema } from "effect"
-import { CookieStore, Seal, Session } from "effect-iron-session"
+import { CookieStore, Session } from "effect-iron-session"
 import * as facade from "effect-iron-session/promise"
 import * as ironSession from "iron-session"
 import { type BenchCase, runBenchmarks } from "./harness.js"
@@ -59,9 +59,7 @@ const effectApi = async (cookie: string) => {
     visits: Schema.Number,
     signedInAt: Schema.Number,
   })
-  const session = await Effect.runPromise(
-    Session.make({ schema: Visit, cookieName: "bench", password: PASSWORD }).pipe(Effect.provide(Seal.layer)),
-  )
+  const session = await Effect.runPromise(Session.make({ schema: Visit, cookieName: "bench", password: PASSWORD }))
   return async () => {
     const response = new Response()
     const store = CookieStore.fromWeb(new Request("http://127.0.0.1/", { headers: { cookie } }), response)

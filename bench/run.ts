@@ -13,15 +13,7 @@ import { readFileSync } from "node:fs"
 import * as os from "node:os"
 import { isDeepStrictEqual, parseArgs } from "node:util"
 import { type BenchCase, type BenchResult, runBenchmarks } from "./harness.js"
-import {
-  type Implementation,
-  makeImplementations,
-  PASSWORD,
-  PAYLOAD,
-  passwordChecks,
-  TTL_DAYS,
-  TTL_MS,
-} from "./implementations.js"
+import { type Implementation, makeImplementations, PASSWORD, PAYLOAD, TTL_DAYS, TTL_MS } from "./implementations.js"
 
 const { values: args } = parseArgs({
   options: {
@@ -164,9 +156,6 @@ const main = async () => {
       fn: () => impl.unseal(pool[next++ % POOL_SIZE]!),
     })
   }
-  for (const check of passwordChecks) {
-    cases.push({ operation: "check", label: check.name, name: `check ${check.name}`, fn: check.fn, sync: true })
-  }
 
   console.log("")
   const results = await runBenchmarks(cases, options, (line) => console.log(line))
@@ -199,7 +188,6 @@ const main = async () => {
       )
     }
   }
-  for (const check of passwordChecks) row("check", check.name, "(password check alone)")
 
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((cells) => cells[col]!.length)))
   const numeric = [false, false, true, true, true, false]
@@ -215,24 +203,18 @@ const main = async () => {
   )
   console.log("")
 
-  const [onString, onKeyring] = passwordChecks.map((check) => resultOf("check", check.name))
-  const alone = onString!.meanUs - onKeyring!.meanUs
-  const nodeSeal = resultOf("seal", "effect-iron-session (node, keyring)").meanUs
-  console.log(
-    `password check: a string password costs ${alone.toFixed(3)} µs more per call than a keyring (measured alone; ${((alone / nodeSeal) * 100).toFixed(1)}% of a node seal)`,
-  )
   const costs: string[] = []
   for (const backend of ["node", "webcrypto"]) {
     for (const operation of OPERATIONS) {
-      const checked = resultOf(operation, `effect-iron-session (${backend}, keyring)`)
-      const plain = resultOf(operation, `effect-iron-session (${backend}, string password)`)
+      const checked = resultOf(operation, `effect-iron-session (${backend}, configured)`)
+      const plain = resultOf(operation, `effect-iron-session (${backend}, one-off)`)
       const diff = plain.meanUs - checked.meanUs
       const noise = Math.hypot(plain.meanUs * plain.rmePercent, checked.meanUs * checked.rmePercent) / 100
       const within = Math.abs(diff) <= noise ? ", within noise" : ""
       costs.push(`${backend} ${operation} ${diff >= 0 ? "+" : ""}${diff.toFixed(2)} µs (±${noise.toFixed(2)}${within})`)
     }
   }
-  console.log(`  in situ (string password − keyring, µs/op): ${costs.join(", ")}`)
+  console.log(`options checked per call (one-off − configured, µs/op): ${costs.join(", ")}`)
   console.log("")
   for (const operation of OPERATIONS) {
     const baseline = resultOf(operation, BASELINE)

@@ -40,4 +40,4 @@ const program = Effect.gen(function* () {
   yield* Effect.log(`two hours later: ${expired._tag}: ${expired.message}`)
 })
 
-Effect.runPromise(program.pipe(Effect.provide(Seal.layer)))
+Effect.runPromise(program)

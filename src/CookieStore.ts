@@ -1,10 +1,11 @@
 /**
- * What a session needs from a runtime: read a cookie, list the cookies present,
- * write a cookie, and say when writing is no longer possible.
+ * What a session needs from a runtime: the request's cookies and a way to
+ * write cookies on the response.
  *
  * One implementation ({@link make}) over a small {@link Jar}; every runtime is
- * a few lines that produce a jar: Node `req`/`res`, web `Request` with a
+ * a few lines that make a jar: Node `req`/`res`, web `Request` with a
  * `Response` or `Headers`, Next.js `cookies()`, Next.js proxy, and memory.
+ * (`@effect/platform` apps get theirs from `HttpSession.middleware`.)
  *
  * @example
  * ```ts
@@ -16,7 +17,7 @@
  *   const program = Effect.gen(function* () {
  *     const store = yield* CookieStore.CookieStore
  *     const theme = yield* store.get("theme")
- *     yield* store.set("theme", "dark", { path: "/", maxAge: 3600 })
+ *     yield* store.set("theme", "dark", { path: "/", maxAge: "1 hour" })
  *   })
  *   await Effect.runPromise(program.pipe(Effect.provide(CookieStore.layerWeb(request, headers))))
  *   return new Response("ok", { headers })
@@ -25,117 +26,116 @@
  *
  * @since 0.1.0
  */
-import { parseCookie, type SetCookie, stringifySetCookie } from "cookie"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { CookieNotWritableError, InvalidOptionError } from "./Errors.js"
+import { type CookieNotWritableError, InvalidOptionError, type NotWritableReason } from "./Errors.js"
+import * as internal from "./internal/cookie.js"
 
 /**
- * `Set-Cookie` attributes in iron-session's shape: `maxAge` is in **seconds**
- * (not a `Duration`, and not milliseconds as in `@effect/platform`'s
- * `Cookies`). `maxAge: undefined` given explicitly means a browser-session
- * cookie, gone when the browser closes.
+ * `Set-Cookie` options for the Effect API, in `@effect/platform`'s shape
+ * (`Cookies.Cookie["options"]`): `maxAge` is a `Duration` input, and a bare
+ * number there is **milliseconds**. An explicit `maxAge: undefined` makes a
+ * browser-session cookie.
+ *
+ * (The Promise facade takes iron-session's shape instead, in seconds:
+ * `import type { CookieOptions } from "effect-iron-session/promise"`.)
  *
  * @since 0.1.0
  * @category models
  */
-export type CookieOptions = Omit<SetCookie, "name" | "value" | "maxAge"> & {
-  readonly maxAge?: number | undefined
-}
+export type CookieOptions = internal.CookieOptions
 
 /**
- * One cookie to write.
+ * `Set-Cookie` attributes as a {@link Jar} receives them: the shape the
+ * `cookie` package and Next.js's `cookies().set` take, with `maxAge` in whole
+ * **seconds**.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Cookie {
-  readonly name: string
-  readonly value: string
-  readonly options: CookieOptions
-  /** The `Set-Cookie` header value for it, serialized once. */
-  readonly header: string
-}
+export type Attributes = internal.Attributes
 
 /**
- * Why a cookie can no longer be written.
+ * One cookie a {@link Jar} is asked to write, with its `Set-Cookie` header
+ * already serialized.
  *
  * @since 0.1.0
  * @category models
  */
-export type NotWritableReason = CookieNotWritableError["reason"]
+export type Cookie = internal.Cookie
 
 /**
- * What an adapter's `write` throws when the runtime refuses the cookie for a
- * known reason (Next.js's read-only `cookies()`, immutable `Response`
- * headers). Anything else a `write` throws is a defect and surfaces as is.
+ * The contract a runtime adapter fulfils: read a request cookie, list them,
+ * write one cookie, say when writing is no longer possible. Plain functions,
+ * no Effects. Every constructor of this module is such a jar given to
+ * {@link make}; write your own for a runtime not covered here.
+ *
+ * @example
+ * ```ts
+ * import { CookieStore } from "effect-iron-session"
+ *
+ * // A framework that hands you a cookie map and a list of headers to send.
+ * const fromFramework = (cookies: Map<string, string>, outgoing: Array<string>) =>
+ *   CookieStore.make({
+ *     read: (name) => cookies.get(name),
+ *     names: () => [...cookies.keys()],
+ *     write: (cookie) => {
+ *       outgoing.push(cookie.header)
+ *     },
+ *   })
+ * ```
  *
  * @since 0.1.0
  * @category models
  */
-export class NotWritable {
-  readonly _tag = "NotWritable"
-  constructor(
-    readonly reason: NotWritableReason,
-    readonly detail?: string,
-  ) {}
-}
+export type Jar = internal.Jar
 
 /**
- * The contract an adapter fulfils. Plain functions, no Effects: an adapter is
- * only the few lines that tie a runtime's request and response to these.
+ * What a {@link Jar}'s `write` throws when the runtime refuses the cookie for a
+ * known reason; it becomes a `CookieNotWritableError` with that reason.
+ * Anything else `write` throws is a defect.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Jar {
-  /** The value of a cookie sent with the request. (Writes made in the request are tracked by {@link make}.) */
-  readonly read: (name: string) => string | undefined
-  /** The names of the cookies present. */
-  readonly names: () => ReadonlyArray<string>
-  /** Writes one cookie. Throws a {@link NotWritable} when the runtime refuses it for a known reason. */
-  readonly write: (cookie: Cookie) => void
-  /** Why writing is no longer possible, or `undefined` while it is. */
-  readonly notWritable?: () => NotWritableReason | undefined
-  /**
-   * The `Set-Cookie` header the runtime will actually send for a cookie, when
-   * it is not `cookie.header` (Next.js adds an `Expires` beside `Max-Age`).
-   * The size budget counts this.
-   */
-  readonly headerOf?: (cookie: Cookie) => string
-}
+export const NotWritable: new (reason: NotWritableReason, detail?: string) => internal.NotWritable =
+  internal.NotWritable
 
 /**
- * The cookie store service.
+ * @since 0.1.0
+ * @category models
+ */
+export type NotWritable = internal.NotWritable
+
+/**
+ * The cookie store service: one request's cookies. Reads see the request's
+ * own writes, so a cookie written and read back in one request reads as
+ * written.
+ *
+ * A store is made by {@link make} (or a constructor of this module, or
+ * `HttpSession.middleware`); sessions reach the request through it.
  *
  * @since 0.1.0
  * @category models
  */
 export interface CookieStore {
-  /**
-   * Reads a cookie by name: as written earlier in this request if it was
-   * (none if it was expired), else as the request sent it.
-   */
+  readonly [internal.StoreTypeId]: internal.Cookies
+  /** A cookie's value: as written earlier in this request if it was (none if it was expired), else as sent. */
   readonly get: (name: string) => Effect.Effect<Option.Option<string>>
   /** The names of the cookies present, after this request's writes. */
   readonly names: Effect.Effect<ReadonlyArray<string>>
-  /** Bytes of the `Set-Cookie` header this runtime sends for a cookie (browsers cap it at 4096). */
-  readonly bytes: (cookie: Cookie) => number
-  /** Fails when cookies can no longer be written, without writing anything. */
-  readonly ensureWritable: (name: string) => Effect.Effect<void, CookieNotWritableError>
-  /** Writes one cookie. */
+  /**
+   * Writes one cookie. Fails with `InvalidOptionError` for a name or an
+   * attribute `Set-Cookie` cannot carry, and with `CookieNotWritableError`
+   * when the response can no longer take cookies.
+   */
   readonly set: (
     name: string,
     value: string,
     options?: CookieOptions,
   ) => Effect.Effect<void, CookieNotWritableError | InvalidOptionError>
-  /**
-   * Writes several cookies, after checking once that all of them can be
-   * written, so a session split into chunks is never left half-written.
-   */
-  readonly setAll: (cookies: ReadonlyArray<Cookie>) => Effect.Effect<void, CookieNotWritableError>
 }
 
 /**
@@ -148,102 +148,11 @@ export const CookieStore: Context.Tag<CookieStore, CookieStore> = Context.Generi
   "effect-iron-session/CookieStore",
 )
 
-/**
- * Serializes a `Set-Cookie` value with `cookie` 2. An explicit
- * `maxAge: undefined` is dropped rather than passed on: an absent `Max-Age` is
- * exactly what it asks for.
- *
- * @example
- * ```ts
- * import { CookieStore } from "effect-iron-session"
- *
- * CookieStore.serialize("a", "1", { path: "/", maxAge: 60, httpOnly: true }) // "a=1; Max-Age=60; Path=/; HttpOnly"
- * ```
- *
- * @since 0.1.0
- * @category utils
- */
-export const serialize = (name: string, value: string, options: CookieOptions = {}): string => {
-  const { maxAge, ...rest } = options
-  return stringifySetCookie({ ...rest, ...(maxAge === undefined ? {} : { maxAge }), name, value })
-}
-
-/**
- * Builds a {@link Cookie}, serializing its header; throws (from `cookie`) on
- * a name or attribute `Set-Cookie` cannot carry. For values already checked.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const unsafeCookie = (name: string, value: string, options: CookieOptions = {}): Cookie => ({
-  name,
-  value,
-  options,
-  header: serialize(name, value, options),
-})
-
-/**
- * Whether a cookie is an expiry (`Max-Age` zero or less): writing it deletes
- * the cookie of that name.
- *
- * @since 0.1.0
- * @category utils
- */
-export const isExpiry = (cookie: Pick<Cookie, "options">): boolean =>
-  cookie.options.maxAge !== undefined && cookie.options.maxAge <= 0
-
-/**
- * Builds a {@link Cookie}, or fails with an {@link InvalidOptionError} when the
- * name or an attribute is something `Set-Cookie` cannot carry.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const cookie = (
-  name: string,
-  value: string,
-  options: CookieOptions = {},
-): Effect.Effect<Cookie, InvalidOptionError> =>
-  Effect.try({
-    try: () => unsafeCookie(name, value, options),
-    catch: (error) =>
-      new InvalidOptionError({
-        option: "cookie",
-        reason: `${error instanceof Error ? error.message : String(error)} (cookie ${JSON.stringify(name)}). Use a cookie name of letters, digits and !#$%&'*+-.^_\`|~, and valid domain and path values.`,
-      }),
-  })
-
-const notWritable = (jar: Jar, name: string): Effect.Effect<void, CookieNotWritableError> =>
-  Effect.suspend(() => {
-    const reason = jar.notWritable?.()
-    return reason === undefined ? Effect.void : Effect.fail(new CookieNotWritableError({ cookieName: name, reason }))
-  })
-
-const writeAll = (jar: Jar, cookies: ReadonlyArray<Cookie>): Effect.Effect<void, CookieNotWritableError> => {
-  const first = cookies[0]
-  if (first === undefined) return Effect.void
-  return Effect.zipRight(
-    notWritable(jar, first.name),
-    Effect.suspend(() => {
-      for (const cookie of cookies) {
-        try {
-          jar.write(cookie)
-        } catch (error) {
-          if (error instanceof NotWritable) {
-            return Effect.fail(
-              new CookieNotWritableError({
-                cookieName: cookie.name,
-                reason: error.reason,
-                ...(error.detail === undefined ? {} : { detail: error.detail }),
-              }),
-            )
-          }
-          return Effect.die(error)
-        }
-      }
-      return Effect.void
-    }),
-  )
+const cookieFor = (name: string, value: string, options: CookieOptions): internal.Cookie | InvalidOptionError => {
+  const attributes = internal.fromCookieOptions(options)
+  if (attributes instanceof InvalidOptionError) return attributes
+  const bad = internal.checkCookie(name, attributes, true)
+  return bad ?? internal.unsafeCookie(name, value, attributes)
 }
 
 /**
@@ -253,39 +162,18 @@ const writeAll = (jar: Jar, cookies: ReadonlyArray<Cookie>): Effect.Effect<void,
  * @category constructors
  */
 export const make = (jar: Jar): CookieStore => {
-  // What this request wrote, so that reads see it: a session that is saved
-  // and then destroyed (or saved again at another size) in one request must
-  // expire the chunks it just wrote, not only those the request came with.
-  const written = new Map<string, Cookie>()
-  const read = (name: string): string | undefined => {
-    const cookie = written.get(name)
-    if (cookie === undefined) return jar.read(name)
-    return isExpiry(cookie) ? undefined : cookie.value
-  }
-  const encoder = new TextEncoder()
-  const headerOf = jar.headerOf ?? ((cookie: Cookie) => cookie.header)
-  const record = (cookies: ReadonlyArray<Cookie>) =>
-    Effect.tap(writeAll(jar, cookies), () => {
-      for (const cookie of cookies) written.set(cookie.name, cookie)
-    })
+  const cookies = internal.makeCookies(jar)
   return {
-    get: (name) => Effect.sync(() => Option.fromNullable(read(name))),
-    names: Effect.sync(() =>
-      [...new Set([...jar.names(), ...written.keys()])].filter((name) => read(name) !== undefined),
-    ),
-    bytes: (cookie) => encoder.encode(headerOf(cookie)).length,
-    ensureWritable: (name) => notWritable(jar, name),
-    set: (name, value, options = {}) => Effect.flatMap(cookie(name, value, options), (c) => record([c])),
-    setAll: record,
-  }
-}
-
-/** Parses a `Cookie` header once, on first use. */
-const lazyCookies = (header: () => string | null | undefined) => {
-  let parsed: Record<string, string | undefined> | undefined
-  return () => {
-    if (parsed === undefined) parsed = parseCookie(header() ?? "")
-    return parsed
+    [internal.StoreTypeId]: cookies,
+    get: (name) => Effect.sync(() => Option.fromNullable(cookies.read(name))),
+    names: Effect.sync(() => cookies.names()),
+    set: (name, value, options = {}) =>
+      Effect.suspend((): Effect.Effect<void, CookieNotWritableError | InvalidOptionError> => {
+        const cookie = cookieFor(name, value, options)
+        if (cookie instanceof InvalidOptionError) return Effect.fail(cookie)
+        const error = cookies.writeAll([cookie])
+        return error === undefined ? Effect.void : Effect.fail(error)
+      }),
   }
 }
 
@@ -295,9 +183,7 @@ const lazyCookies = (header: () => string | null | undefined) => {
  * @since 0.1.0
  * @category models
  */
-export interface NodeRequest {
-  readonly headers: { readonly cookie?: string | undefined }
-}
+export type NodeRequest = internal.NodeRequest
 
 /**
  * The parts of Node's `ServerResponse` used here (also Express and Connect).
@@ -305,124 +191,16 @@ export interface NodeRequest {
  * @since 0.1.0
  * @category models
  */
-export interface NodeResponse {
-  readonly headersSent: boolean
-  getHeader(name: string): number | string | ReadonlyArray<string> | undefined
-  setHeader(name: string, value: ReadonlyArray<string>): unknown
-}
+export type NodeResponse = internal.NodeResponse
 
 /**
- * A jar over Node's `req`/`res`. Keeps any `Set-Cookie` headers set before,
- * and refuses to write once the headers were sent (Node would drop the cookie
- * silently).
- *
- * @since 0.1.0
- * @category adapters
- */
-export const nodeJar = (req: NodeRequest, res: NodeResponse): Jar => {
-  const cookies = lazyCookies(() => req.headers.cookie)
-  return {
-    read: (name) => cookies()[name],
-    names: () => Object.keys(cookies()),
-    notWritable: () => (res.headersSent ? "headers-sent" : undefined),
-    write: ({ header }) => {
-      const existing = res.getHeader("set-cookie") ?? []
-      const previous = Array.isArray(existing) ? existing : [String(existing)]
-      res.setHeader("set-cookie", [...previous, header])
-    },
-  }
-}
-
-/**
- * A jar over a web `Request` and the `Response` or `Headers` going out. Refuses
- * to write once the response body was used.
- *
- * @since 0.1.0
- * @category adapters
- */
-export const webJar = (request: Request, response: Response | Headers): Jar => {
-  const cookies = lazyCookies(() => request.headers.get("cookie"))
-  const headers = response instanceof Headers ? response : response.headers
-  return {
-    read: (name) => cookies()[name],
-    names: () => Object.keys(cookies()),
-    notWritable: () => (response instanceof Response && response.bodyUsed ? "body-used" : undefined),
-    write: ({ header }) => {
-      try {
-        headers.append("set-cookie", header)
-      } catch (error) {
-        // `Response.redirect()` and fetched responses have immutable headers.
-        throw error instanceof TypeError ? new NotWritable("read-only") : error
-      }
-    },
-  }
-}
-
-/**
- * The shape of Next.js `await cookies()` (App Router), typed structurally so
- * `next` is not a dependency.
+ * The shape of Next.js `await cookies()`, typed structurally so `next` is not
+ * a dependency.
  *
  * @since 0.1.0
  * @category models
  */
-export interface NextCookies {
-  get: (name: string) => { name: string; value: string } | undefined
-  getAll?: () => Array<{ name: string; value: string }>
-  set: (name: string, value: string, cookie: Partial<CookieOptions>) => unknown
-}
-
-/**
- * A jar over Next.js `cookies()`. In a Server Component the store is read-only
- * and Next throws from `set`: that becomes a `CookieNotWritableError` with
- * reason `read-only`, not a crash.
- *
- * @since 0.1.0
- * @category adapters
- */
-export const nextCookiesJar = (store: NextCookies): Jar => {
-  const jar = cookiesJar(store)
-  return {
-    ...jar,
-    write: (cookie) => {
-      try {
-        jar.write(cookie)
-      } catch (error) {
-        // Next throws `ReadonlyRequestCookiesError` from `set` in a Server Component.
-        throw isNextReadOnlyError(error) ? new NotWritable("read-only") : error
-      }
-    },
-  }
-}
-
-/**
- * Next.js derives an `Expires` from `Max-Age` and adds it to the header, so
- * the size budget counts one (every HTTP date is the same length).
- */
-const withNextExpires = (cookie: Cookie): string =>
-  cookie.options.maxAge !== undefined && cookie.options.expires === undefined
-    ? `${cookie.header}; Expires=${new Date(0).toUTCString()}`
-    : cookie.header
-
-/**
- * A jar over any `cookies()`-shaped store (`get`, `set`, optional `getAll`),
- * as iron-session uses one: whatever `set` throws is thrown as it is.
- *
- * @since 0.1.0
- * @category adapters
- */
-export const cookiesJar = (store: NextCookies): Jar => ({
-  read: (name) => store.get(name)?.value,
-  names: () => store.getAll?.().map((c) => c.name) ?? [],
-  headerOf: withNextExpires,
-  write: ({ name, value, options }) => {
-    store.set(name, value, options)
-  },
-})
-
-const isNextReadOnlyError = (error: unknown): boolean =>
-  error instanceof Error &&
-  (error.name === "ReadonlyRequestCookiesError" ||
-    /Cookies can only be modified in a Server Action/.test(error.message))
+export type NextCookies = internal.NextCookies
 
 /**
  * The parts of `NextRequest` and `NextResponse` used in Next.js proxy
@@ -431,33 +209,47 @@ const isNextReadOnlyError = (error: unknown): boolean =>
  * @since 0.1.0
  * @category models
  */
-export interface NextProxy {
-  readonly request: {
-    readonly cookies: Omit<NextCookies, "set"> & { set: (name: string, value: string) => unknown }
-  }
-  readonly response: {
-    readonly cookies: { set: (name: string, value: string, cookie: Partial<CookieOptions>) => unknown }
-  }
-}
+export type NextProxy = internal.NextProxy
 
 /**
- * A jar for Next.js proxy. Writes go to `response.cookies` (Next only merges a
- * cookie into the render when it goes through there; a raw `Set-Cookie` header
- * vanishes) and to `request.cookies`, so code later in the same request reads
- * the new value.
+ * A store over Node's `req`/`res` (also Express and Connect). Earlier
+ * `Set-Cookie` headers on the response are kept; once the headers were sent,
+ * writing fails with `headers-sent` (Node would drop the cookie silently).
  *
  * @since 0.1.0
- * @category adapters
+ * @category constructors
  */
-export const nextProxyJar = (request: NextProxy["request"], response: NextProxy["response"]): Jar => ({
-  read: (name) => request.cookies.get(name)?.value,
-  names: () => request.cookies.getAll?.().map((c) => c.name) ?? [],
-  headerOf: withNextExpires,
-  write: ({ name, value, options }) => {
-    response.cookies.set(name, value, options)
-    request.cookies.set(name, value)
-  },
-})
+export const fromNode = (req: NodeRequest, res: NodeResponse): CookieStore => make(internal.nodeJar(req, res))
+
+/**
+ * A store over a web `Request` and the `Response` or `Headers` going out.
+ * Writing fails with `body-used` once the response body was used, and with
+ * `read-only` for a response whose headers are immutable (`Response.redirect()`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromWeb = (request: Request, response: Response | Headers): CookieStore =>
+  make(internal.webJar(request, response))
+
+/**
+ * A store over Next.js `await cookies()`. In a Server Component, where Next
+ * refuses writes, writing fails with `CookieNotWritableError` (`read-only`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromNextCookies = (store: NextCookies): CookieStore => make(internal.nextCookiesJar(store))
+
+/**
+ * A store for Next.js proxy: writes go to `response.cookies` and to
+ * `request.cookies`, so code later in the same request reads the new value.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromNextProxy = (request: NextProxy["request"], response: NextProxy["response"]): CookieStore =>
+  make(internal.nextProxyJar(request, response))
 
 /**
  * An in-memory cookie store that behaves like a browser and a server in one:
@@ -501,7 +293,7 @@ export const makeMemory = (initial: Readonly<Record<string, string>> = {}): Memo
     notWritable: () => closed,
     write: (cookie) => {
       setCookieHeaders.push(cookie.header)
-      if (isExpiry(cookie)) cookies.delete(cookie.name)
+      if (internal.isExpiry(cookie)) cookies.delete(cookie.name)
       else cookies.set(cookie.name, cookie.value)
     },
   })
@@ -517,67 +309,34 @@ export const makeMemory = (initial: Readonly<Record<string, string>> = {}): Memo
 }
 
 /**
- * A store over Node's `req`/`res`: see {@link nodeJar}.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromNode = (req: NodeRequest, res: NodeResponse): CookieStore => make(nodeJar(req, res))
-
-/**
- * A store over a web `Request` and a `Response` or `Headers`: see {@link webJar}.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromWeb = (request: Request, response: Response | Headers): CookieStore => make(webJar(request, response))
-
-/**
- * A store over Next.js `cookies()`: see {@link nextCookiesJar}.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromNextCookies = (store: NextCookies): CookieStore => make(nextCookiesJar(store))
-
-/**
- * A store for Next.js proxy: see {@link nextProxyJar}.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromNextProxy = (request: NextProxy["request"], response: NextProxy["response"]): CookieStore =>
-  make(nextProxyJar(request, response))
-
-/**
- * Provides a store for one Node request.
+ * Provides a store for one Node request: see {@link fromNode}.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerNode = (req: NodeRequest, res: NodeResponse): Layer.Layer<CookieStore> =>
-  Layer.succeed(CookieStore, fromNode(req, res))
+  Layer.sync(CookieStore, () => fromNode(req, res))
 
 /**
- * Provides a store for one web request.
+ * Provides a store for one web request: see {@link fromWeb}.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerWeb = (request: Request, response: Response | Headers): Layer.Layer<CookieStore> =>
-  Layer.succeed(CookieStore, fromWeb(request, response))
+  Layer.sync(CookieStore, () => fromWeb(request, response))
 
 /**
- * Provides a store over Next.js `cookies()`.
+ * Provides a store over Next.js `cookies()`: see {@link fromNextCookies}.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerNextCookies = (store: NextCookies): Layer.Layer<CookieStore> =>
-  Layer.succeed(CookieStore, fromNextCookies(store))
+  Layer.sync(CookieStore, () => fromNextCookies(store))
 
 /**
- * Provides a store for Next.js proxy.
+ * Provides a store for Next.js proxy: see {@link fromNextProxy}.
  *
  * @since 0.1.0
  * @category layers
@@ -585,7 +344,7 @@ export const layerNextCookies = (store: NextCookies): Layer.Layer<CookieStore> =
 export const layerNextProxy = (
   request: NextProxy["request"],
   response: NextProxy["response"],
-): Layer.Layer<CookieStore> => Layer.succeed(CookieStore, fromNextProxy(request, response))
+): Layer.Layer<CookieStore> => Layer.sync(CookieStore, () => fromNextProxy(request, response))
 
 /**
  * Provides an in-memory store: see {@link makeMemory}.

@@ -2,38 +2,33 @@
  * Every error of effect-iron-session, as tagged data.
  *
  * Each error carries the fields a program branches on and a `message` that says
- * what to do next. No message ever contains a password, a whole seal or a cookie
- * value: errors end up in logs, and a log is not a place for secrets.
+ * what to do next. No message or field ever holds a password, a whole seal, a
+ * cookie value or session data: errors end up in logs, and a log is not a place
+ * for secrets. What a field holds that came from a request (a password id named
+ * by a seal) is checked to be short and printable first.
+ *
+ * The classes are `Data.TaggedError`s: `Effect.catchTag` them, `yield*` them,
+ * compare them structurally. (They are not `Schema` classes: a schema per error
+ * would put all of `effect/Schema` on the path of every import, which the
+ * Promise facade cannot afford at cold start.)
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
+import * as Data from "effect/Data"
 
 /**
- * Why a seal was refused before or during decryption.
+ * Why a seal was refused.
  *
  * - `malformed`: not an iron seal at all (wrong number of parts, wrong prefix, bad encoding).
  * - `integrity`: the HMAC does not match: the seal was changed, or sealed under another password.
- * - `unknown-password-id`: the seal names a password id that is not in the configured map.
+ * - `unknown-password-id`: the seal names a password id that is not configured.
  * - `undecryptable`: the HMAC matched but the ciphertext could not be decrypted.
  * - `not-json`: decrypted, but the plaintext is not JSON.
  *
  * @since 0.1.0
  * @category models
  */
-export const BadSealReason = Schema.Literal(
-  "malformed",
-  "integrity",
-  "unknown-password-id",
-  "undecryptable",
-  "not-json",
-)
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type BadSealReason = typeof BadSealReason.Type
+export type BadSealReason = "malformed" | "integrity" | "unknown-password-id" | "undecryptable" | "not-json"
 
 /**
  * A password is shorter than the 32 characters iron requires. Raised before any
@@ -52,12 +47,12 @@ export type BadSealReason = typeof BadSealReason.Type
  * @since 0.1.0
  * @category errors
  */
-export class PasswordTooShortError extends Schema.TaggedError<PasswordTooShortError>()("PasswordTooShortError", {
+export class PasswordTooShortError extends Data.TaggedError("PasswordTooShortError")<{
   /** The id of the offending password in the password map (`"1"` for a single password). */
-  passwordId: Schema.String,
+  readonly passwordId: string
   /** The minimum length, in characters. */
-  minimum: Schema.Number,
-}) {
+  readonly minimum: number
+}> {
   override get message(): string {
     return `The password with id ${this.passwordId} is shorter than ${this.minimum} characters. Use a random string of at least ${this.minimum} characters, for example from \`openssl rand -base64 32\`.`
   }
@@ -70,11 +65,11 @@ export class PasswordTooShortError extends Schema.TaggedError<PasswordTooShortEr
  * @since 0.1.0
  * @category errors
  */
-export class InvalidPasswordError extends Schema.TaggedError<InvalidPasswordError>()("InvalidPasswordError", {
-  reason: Schema.Literal("empty-map", "invalid-id", "not-a-string"),
+export class InvalidPasswordError extends Data.TaggedError("InvalidPasswordError")<{
+  readonly reason: "empty-map" | "invalid-id" | "not-a-string"
   /** The offending id, when there is one. */
-  passwordId: Schema.optional(Schema.String),
-}) {
+  readonly passwordId?: string | undefined
+}> {
   override get message(): string {
     if (this.reason === "empty-map") {
       return "The password map is empty. Give at least one password, for example { 1: process.env.SESSION_PASSWORD }."
@@ -88,53 +83,54 @@ export class InvalidPasswordError extends Schema.TaggedError<InvalidPasswordErro
 
 /**
  * An option has a value that cannot work (a zero ttl, an unparsable duration,
- * an empty cookie name, ...).
+ * a cookie name the platform refuses, a `__Host-` cookie with a `Domain`, ...).
  *
  * @since 0.1.0
  * @category errors
  */
-export class InvalidOptionError extends Schema.TaggedError<InvalidOptionError>()("InvalidOptionError", {
+export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<{
   /** The option's name, such as `ttl` or `cookieName`. */
-  option: Schema.String,
+  readonly option: string
   /** What is wrong and how to fix it. */
-  reason: Schema.String,
-}) {
+  readonly reason: string
+}> {
   override get message(): string {
     return `Invalid option \`${this.option}\`: ${this.reason}`
   }
 }
 
 /**
- * A required option is missing (no cookie name, no password).
+ * A required option is missing (no cookie name, no password, an empty password).
  *
  * @since 0.1.0
  * @category errors
  */
-export class MissingOptionError extends Schema.TaggedError<MissingOptionError>()("MissingOptionError", {
+export class MissingOptionError extends Data.TaggedError("MissingOptionError")<{
   /** The option's name: `cookieName` or `password`. */
-  option: Schema.String,
+  readonly option: string
   /** How to give it. */
-  hint: Schema.String,
-}) {
+  readonly hint: string
+}> {
   override get message(): string {
     return `The option \`${this.option}\` is required: ${this.hint}`
   }
 }
 
 /**
- * The seal is past its expiration (with iron's 60-second allowance for clock skew).
- * This is how sessions normally end.
+ * The seal is past its expiration (with iron's 60-second allowance for clock
+ * skew). This is how sessions normally end.
  *
- * `expiredAt` is read from the seal before its integrity is checked (iron checks
- * expiry first, so an expired seal is rejected without any crypto): treat it as
- * a hint for logs, not as authenticated data.
+ * Through the Effect API the seal's integrity is checked before its expiry, so
+ * `expiredAt` is authentic. The Promise facade keeps iron's order (expiry
+ * first, which is what iron-session's `onUnsealError` reports), so there it is
+ * whatever the cookie says: a hint for logs, nothing more.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SealExpiredError extends Schema.TaggedError<SealExpiredError>()("SealExpiredError", {
-  expiredAt: Schema.DateFromSelf,
-}) {
+export class SealExpiredError extends Data.TaggedError("SealExpiredError")<{
+  readonly expiredAt: Date
+}> {
   override get message(): string {
     return `The seal expired at ${this.expiredAt.toISOString()}. Ask the user to sign in again, or seal with a longer ttl.`
   }
@@ -146,18 +142,22 @@ export class SealExpiredError extends Schema.TaggedError<SealExpiredError>()("Se
  * @since 0.1.0
  * @category errors
  */
-export class BadSealError extends Schema.TaggedError<BadSealError>()("BadSealError", {
-  reason: BadSealReason,
-  /** The password id named by the seal, for `unknown-password-id`. */
-  passwordId: Schema.optional(Schema.String),
-}) {
+export class BadSealError extends Data.TaggedError("BadSealError")<{
+  readonly reason: BadSealReason
+  /**
+   * For `unknown-password-id`: the id the seal names, when it is one that
+   * could be configured (letters, digits and `_`, at most 32). Anything else in
+   * that place of a seal is attacker text and is not kept.
+   */
+  readonly passwordId?: string | undefined
+}> {
   override get message(): string {
     const messages: Record<BadSealReason, string> = {
       malformed:
         "The value is not an iron seal (expected `Fe26.2*…` with 8 parts). It was cut, re-encoded or never a seal.",
       integrity:
         "The seal's integrity check failed: it was modified, or sealed with a password that is not configured here.",
-      "unknown-password-id": `The seal names password id ${JSON.stringify(this.passwordId ?? "")}, which is not in the password map. Keep old passwords in the map while rotating: { 1: old, 2: new }.`,
+      "unknown-password-id": `The seal names password id ${this.passwordId === undefined ? "(not a valid id)" : JSON.stringify(this.passwordId)}, which is not configured. Keep old passwords in the map while rotating: { 1: old, 2: new }.`,
       undecryptable:
         "The seal passed its integrity check but could not be decrypted. It was sealed with an incompatible implementation.",
       "not-json":
@@ -173,10 +173,14 @@ export class BadSealError extends Schema.TaggedError<BadSealError>()("BadSealErr
  * @since 0.1.0
  * @category models
  */
-export const DataPath = Schema.Array(Schema.Union(Schema.String, Schema.Number))
+export type DataPath = ReadonlyArray<string | number>
+
+/** Paths longer than this are shown with their middle elided. */
+const SHOWN_PATH_KEYS = 12
 
 /**
- * Renders a {@link DataPath} the way you would write it in code, from a root name.
+ * Renders a {@link DataPath} the way you would write it in code, from a root
+ * name. A very long path (deeply nested data) keeps its first and last keys.
  *
  * @example
  * ```ts
@@ -188,28 +192,32 @@ export const DataPath = Schema.Array(Schema.Union(Schema.String, Schema.Number))
  * @since 0.1.0
  * @category utils
  */
-export const formatPath = (path: ReadonlyArray<string | number>, root = "data"): string => {
-  let out = root
-  for (const key of path) {
-    out +=
-      typeof key === "number" ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`
-  }
-  return out
+export const formatPath = (path: DataPath, root = "data"): string => {
+  const key = (k: string | number) =>
+    typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`
+  if (path.length <= SHOWN_PATH_KEYS) return root + path.map(key).join("")
+  const head = path
+    .slice(0, SHOWN_PATH_KEYS - 2)
+    .map(key)
+    .join("")
+  const tail = path.slice(-2).map(key).join("")
+  return `${root}${head}…(${path.length - SHOWN_PATH_KEYS} more)…${tail}`
 }
 
 /**
  * The data cannot be carried through JSON unchanged: a `Date` (without a schema),
- * `Map`, `Set`, `BigInt`, `NaN`, a function, a class instance or a cycle.
- * `path` names the first offending value.
+ * `Map`, `Set`, `BigInt`, `NaN`, a function, a class instance, a cycle, or
+ * nesting deeper than 1000 levels. `path` names the first offending value.
+ * Nothing was sealed or written.
  *
  * @since 0.1.0
  * @category errors
  */
-export class UnserializableDataError extends Schema.TaggedError<UnserializableDataError>()("UnserializableDataError", {
-  path: DataPath,
+export class UnserializableDataError extends Data.TaggedError("UnserializableDataError")<{
+  readonly path: DataPath
   /** What was found there: `Date`, `Map`, `bigint`, `NaN`, `circular reference`, ... */
-  found: Schema.String,
-}) {
+  readonly found: string
+}> {
   /** Where and what, from a root name: `session.lastSeen is a Date`. */
   describe(root = "data"): string {
     return `${formatPath(this.path, root)} is ${article(this.found)}`
@@ -238,11 +246,11 @@ const article = (found: string): string =>
  * @since 0.1.0
  * @category models
  */
-export const SchemaIssue = Schema.Struct({
-  path: DataPath,
+export interface SchemaIssue {
+  readonly path: DataPath
   /** What the schema expected there, or what was wrong (`is missing`, `is unexpected`). */
-  expected: Schema.String,
-})
+  readonly expected: string
+}
 
 /**
  * Data did not match its schema: when sealing (`encode`), the value given does
@@ -252,10 +260,10 @@ export const SchemaIssue = Schema.Struct({
  * @since 0.1.0
  * @category errors
  */
-export class SchemaMismatchError extends Schema.TaggedError<SchemaMismatchError>()("SchemaMismatchError", {
-  operation: Schema.Literal("encode", "decode"),
-  issues: Schema.Array(SchemaIssue),
-}) {
+export class SchemaMismatchError extends Data.TaggedError("SchemaMismatchError")<{
+  readonly operation: "encode" | "decode"
+  readonly issues: ReadonlyArray<SchemaIssue>
+}> {
   override get message(): string {
     const where = this.issues
       .slice(0, 3)
@@ -275,23 +283,23 @@ export class SchemaMismatchError extends Schema.TaggedError<SchemaMismatchError>
  * @since 0.1.0
  * @category errors
  */
-export class CookieTooLargeError extends Schema.TaggedError<CookieTooLargeError>()("CookieTooLargeError", {
-  cookieName: Schema.String,
+export class CookieTooLargeError extends Data.TaggedError("CookieTooLargeError")<{
+  readonly cookieName: string
   /** Bytes of the whole `Set-Cookie` value. */
-  size: Schema.Number,
-  limit: Schema.Number,
+  readonly size: number
+  readonly limit: number
   /** How many chunks the session would need, when chunking is on. */
-  chunks: Schema.optional(Schema.Number),
+  readonly chunks?: number | undefined
   /** The maximum number of chunks, when chunking is on. */
-  maxChunks: Schema.optional(Schema.Number),
+  readonly maxChunks?: number | undefined
   /**
    * Chunking is off here, but the request carries the session in chunks: some
    * options object in the app has `chunk: true` and this one does not.
    */
-  alreadyChunked: Schema.optional(Schema.Boolean),
+  readonly alreadyChunked?: boolean | undefined
   /** Bytes the cookie name and attributes take alone, when they leave no room for data. */
-  overhead: Schema.optional(Schema.Number),
-}) {
+  readonly overhead?: number | undefined
+}> {
   override get message(): string {
     if (this.overhead !== undefined) {
       return `The cookie name and options of "${this.cookieName}" alone take ${this.overhead} bytes, which leaves no room for session data. Use a shorter cookie name.`
@@ -307,18 +315,32 @@ export class CookieTooLargeError extends Schema.TaggedError<CookieTooLargeError>
 }
 
 /**
+ * Why a cookie can no longer be written.
+ *
+ * - `headers-sent`: the response headers went out already.
+ * - `body-used`: the response body was read or streamed.
+ * - `read-only`: the store cannot take cookies here (a Next.js Server
+ *   Component, a `Response` with immutable headers).
+ * - `rejected`: the runtime refused the cookie itself (`detail` says why).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type NotWritableReason = "headers-sent" | "body-used" | "read-only" | "rejected"
+
+/**
  * A cookie can no longer be written: the response headers were sent, the
  * response body was used, or the store is read-only (a Next.js Server Component).
  *
  * @since 0.1.0
  * @category errors
  */
-export class CookieNotWritableError extends Schema.TaggedError<CookieNotWritableError>()("CookieNotWritableError", {
-  cookieName: Schema.String,
-  reason: Schema.Literal("headers-sent", "body-used", "read-only", "rejected"),
+export class CookieNotWritableError extends Data.TaggedError("CookieNotWritableError")<{
+  readonly cookieName: string
+  readonly reason: NotWritableReason
   /** For `rejected`: what the runtime said. */
-  detail: Schema.optional(Schema.String),
-}) {
+  readonly detail?: string | undefined
+}> {
   override get message(): string {
     const why = {
       "headers-sent":
@@ -327,7 +349,7 @@ export class CookieNotWritableError extends Schema.TaggedError<CookieNotWritable
         "the response body was used, so a Set-Cookie header would be dropped. Save the session before returning or streaming the response.",
       "read-only":
         "the response cannot take cookies here: a Next.js Server Component (save in a Server Action, a Route Handler or proxy), or a Response with immutable headers such as Response.redirect() (build the response with new Response(null, { status, headers }) instead).",
-      rejected: `the runtime refused it${this.detail === undefined ? "" : ` (${this.detail})`}. @effect/platform takes only RFC 6265 cookie names: letters, digits and !#$%&'*+-.^_\`|~.`,
+      rejected: `the runtime refused it${this.detail === undefined ? "" : ` (${this.detail})`}.`,
     }[this.reason]
     return `Cannot set cookie "${this.cookieName}": ${why}`
   }
@@ -340,9 +362,9 @@ export class CookieNotWritableError extends Schema.TaggedError<CookieNotWritable
  * @since 0.1.0
  * @category errors
  */
-export class SessionDestroyedError extends Schema.TaggedError<SessionDestroyedError>()("SessionDestroyedError", {
-  cookieName: Schema.String,
-}) {
+export class SessionDestroyedError extends Data.TaggedError("SessionDestroyedError")<{
+  readonly cookieName: string
+}> {
   override get message(): string {
     return `Cannot save the session "${this.cookieName}": it was destroyed in this request and data was written back into it. Destroying signs the user out; saving now would sign them back in. Start a fresh session in the next request instead.`
   }
@@ -355,3 +377,13 @@ export class SessionDestroyedError extends Schema.TaggedError<SessionDestroyedEr
  * @category models
  */
 export type PasswordError = PasswordTooShortError | InvalidPasswordError
+
+/**
+ * Errors raised while checking options (a password, a ttl, a cookie name):
+ * what makes a layer fail at start-up, or a one-off seal fail before any
+ * crypto runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OptionsError = PasswordError | InvalidOptionError | MissingOptionError

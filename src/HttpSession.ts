@@ -2,15 +2,16 @@
  * Sessions in `@effect/platform` HTTP apps.
  *
  * - {@link middleware} provides the request's {@link CookieStore.CookieStore}
- *   to every handler of an `HttpApp` or `HttpRouter`, so any declared session
- *   works there. Cookies written during the request are applied to whatever
- *   response goes out (success, typed failure, 404) through
- *   `HttpApp.appendPreResponseHandler`, once per cookie name however many
- *   times the handler saved.
- * - {@link layerAuthentication} implements an `HttpApiMiddleware` security
- *   middleware for `HttpApi`: it reads the session and provides its value, or
- *   fails with a typed 401 ({@link Unauthorized}). {@link set} and
- *   {@link destroy} write the session from an `HttpApi` handler.
+ *   to an `HttpApp` or `HttpRouter` (or any effect run in a request), so
+ *   declared sessions work there. Cookies written during the request are
+ *   applied to whatever response goes out (success, typed failure, 404)
+ *   through `HttpApp.appendPreResponseHandler`, once per cookie name however
+ *   many times the handler saved.
+ * - For `HttpApi`, {@link Cookies} is an `HttpApiMiddleware` that provides the
+ *   request's `CookieStore` to the endpoints of a group or API
+ *   ({@link layerCookies} implements it), and {@link layerAuthentication}
+ *   implements a security middleware from a session: it provides the session's
+ *   value, or fails with `HttpApiError.Unauthorized` (401).
  *
  * @example
  * ```ts
@@ -28,9 +29,8 @@
  *   HttpRouter.get(
  *     "/",
  *     Effect.gen(function* () {
- *       const visits = yield* Visits
- *       const count = Option.match(yield* visits.get, { onNone: () => 1, onSome: (v) => v.count + 1 })
- *       yield* visits.set({ count })
+ *       const count = Option.match(yield* Visits.get, { onNone: () => 1, onSome: (v) => v.count + 1 })
+ *       yield* Visits.set({ count })
  *       return HttpServerResponse.text(`visit ${count}`)
  *     }),
  *   ),
@@ -41,8 +41,9 @@
  *
  * @since 0.1.0
  */
-import * as Cookies from "@effect/platform/Cookies"
-import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as PlatformCookies from "@effect/platform/Cookies"
+import * as HttpApiError from "@effect/platform/HttpApiError"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -54,31 +55,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import * as CookieStore from "./CookieStore.js"
-import type * as Errors from "./Errors.js"
+import * as Cookie from "./internal/cookie.js"
 import type * as Session from "./Session.js"
 
-/**
- * The typed 401 of {@link layerAuthentication}: the request has no usable
- * session.
- *
- * @since 0.1.0
- * @category errors
- */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
-  "Unauthorized",
-  {},
-  HttpApiSchema.annotations({ status: 401, description: "The request has no valid session: sign in first." }),
-) {
-  override get message(): string {
-    return "The request has no valid session: sign in first."
-  }
-}
-
 /** A `Set-Cookie` in `@effect/platform`'s shape: `maxAge` a Duration, `sameSite` a string. */
-const platformOptions = (options: CookieStore.CookieOptions) => {
-  const { maxAge, sameSite, expires, domain, path, priority, httpOnly, secure, partitioned } = options
+const platformOptions = (attributes: Cookie.Attributes): PlatformCookies.Cookie["options"] => {
+  const { maxAge, sameSite, expires, domain, path, priority, httpOnly, secure, partitioned } = attributes
   return {
     ...(maxAge === undefined ? {} : { maxAge: Duration.seconds(maxAge) }),
     ...(sameSite === undefined || sameSite === false
@@ -108,20 +91,23 @@ const stores = new WeakMap<object, CookieStore.CookieStore>()
  * which runs on success, failure and 404 alike. After the response went out,
  * writing fails with `headers-sent`.
  *
- * Each write becomes a platform `Cookie` when it is made, not when the
- * response goes out: the platform takes a narrower set of cookie names than
- * the `cookie` package, and a name it refuses must fail the handler's write
- * with a typed error, not the response.
+ * The `Cookie` header is parsed here, as every other adapter parses it, not
+ * taken from `request.cookies`: the platform parses into a plain object and
+ * skips a name already "there", so a cookie named `constructor`, `toString`
+ * or `valueOf` never reads back.
  */
 const makeStore = (request: HttpServerRequest.HttpServerRequest) => {
-  const written = new Map<string, Cookies.Cookie>()
+  const written = new Map<string, PlatformCookies.Cookie>()
   let sent = false
+  const cookies = Cookie.lazyCookies(() => request.headers.cookie)
   const store = CookieStore.make({
-    read: (name) => request.cookies[name],
-    names: () => Object.keys(request.cookies),
+    read: (name) => Cookie.own(cookies(), name),
+    names: () => Object.keys(cookies()),
     notWritable: () => (sent ? "headers-sent" : undefined),
-    write: ({ name, value, options }) => {
-      const cookie = Cookies.makeCookie(name, value, platformOptions(options))
+    write: ({ name, value, attributes }) => {
+      // Names were checked against the platform's rules when the session was
+      // built; this only guards a value the platform still refuses.
+      const cookie = PlatformCookies.makeCookie(name, value, platformOptions(attributes))
       if (Either.isLeft(cookie)) throw new CookieStore.NotWritable("rejected", cookie.left.reason)
       written.set(name, cookie.right)
     },
@@ -131,21 +117,20 @@ const makeStore = (request: HttpServerRequest.HttpServerRequest) => {
       sent = true
       return written.size === 0
         ? response
-        : HttpServerResponse.updateCookies(response, (cookies) => Cookies.setAllCookie(cookies, written.values()))
+        : HttpServerResponse.updateCookies(response, (cookies) =>
+            PlatformCookies.setAllCookie(cookies, written.values()),
+          )
     }),
   )
   return { store, apply }
 }
 
 /**
- * The current request's CookieStore: the one a {@link middleware} provided,
- * or else one made for the request (and remembered for it).
- *
- * @since 0.1.0
- * @category accessors
+ * The current request's CookieStore: the one provided already, or else the
+ * one made for the request (and remembered for it).
  */
-export const cookieStore: Effect.Effect<CookieStore.CookieStore, never, HttpServerRequest.HttpServerRequest> =
-  Effect.gen(function* () {
+const cookieStore: Effect.Effect<CookieStore.CookieStore, never, HttpServerRequest.HttpServerRequest> = Effect.gen(
+  function* () {
     const provided = yield* Effect.serviceOption(CookieStore.CookieStore)
     if (Option.isSome(provided)) return provided.value
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -156,24 +141,14 @@ export const cookieStore: Effect.Effect<CookieStore.CookieStore, never, HttpServ
     stores.set(key, store)
     yield* apply
     return store
-  })
+  },
+)
 
 /**
- * Runs an effect that needs the request's CookieStore (any session operation)
- * inside an HTTP handler.
- *
- * @since 0.1.0
- * @category combinators
- */
-export const provide = <A, E, R>(
-  effect: Effect.Effect<A, E, R>,
-): Effect.Effect<A, E, Exclude<R, CookieStore.CookieStore> | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(cookieStore, (store) => Effect.provideService(effect, CookieStore.CookieStore, store))
-
-/**
- * The HTTP middleware: provides the request's CookieStore to the app, so
- * every handler can use any declared session, and writes the session cookies
- * on whatever response goes out, one `Set-Cookie` per cookie name.
+ * Provides the request's CookieStore to an `HttpApp` (a router, a handler, or
+ * any effect run while serving a request), so every session works there, and
+ * writes the session cookies on whatever response goes out, one `Set-Cookie`
+ * per cookie name.
  *
  * @example
  * ```ts
@@ -187,53 +162,40 @@ export const provide = <A, E, R>(
  * @since 0.1.0
  * @category middleware
  */
-export const middleware = <E, R>(
-  app: HttpApp.Default<E, R>,
-): HttpApp.Default<E, Exclude<R, CookieStore.CookieStore> | HttpServerRequest.HttpServerRequest> => provide(app)
+export const middleware = <A, E, R>(
+  app: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E, Exclude<R, CookieStore.CookieStore> | HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(cookieStore, (store) => Effect.provideService(app, CookieStore.CookieStore, store))
 
 /**
- * Reads a session in an HTTP handler.
- *
- * @since 0.1.0
- * @category accessors
- */
-export const get = <Self, A, E>(
-  session: Context.Tag<Self, Session.Session<A, E>>,
-): Effect.Effect<Option.Option<A>, E, Self | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(session, (s) => provide(s.get))
-
-/**
- * Sets a session from an HTTP handler (an `HttpApi` handler included): the
- * cookie goes out on the response.
+ * An `HttpApiMiddleware` that provides the request's CookieStore to the
+ * endpoints it is applied to, so their handlers use sessions directly
+ * (`Auth.set(user)`). Implemented by {@link layerCookies}.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
  * import { HttpSession } from "effect-iron-session"
  *
- * // in an HttpApiBuilder handler:
- * // .handle("login", ({ payload }) => HttpSession.set(Auth, { name: payload.name, signedInAt: new Date() }))
+ * class Account extends HttpApiGroup.make("account")
+ *   .add(HttpApiEndpoint.post("logout", "/logout"))
+ *   .middleware(HttpSession.Cookies) {}
  * ```
  *
  * @since 0.1.0
- * @category combinators
+ * @category middleware
  */
-export const set = <Self, A, E>(
-  session: Context.Tag<Self, Session.Session<A, E>>,
-  value: A,
-): Effect.Effect<void, Session.SaveError, Self | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(session, (s) => provide(s.set(value)))
+export class Cookies extends HttpApiMiddleware.Tag<Cookies>()("effect-iron-session/HttpSession/Cookies", {
+  provides: CookieStore.CookieStore,
+}) {}
 
 /**
- * Clears a session from an HTTP handler.
+ * Implements {@link Cookies}.
  *
  * @since 0.1.0
- * @category combinators
+ * @category layers
  */
-export const destroy = <Self, A, E>(
-  session: Context.Tag<Self, Session.Session<A, E>>,
-): Effect.Effect<void, Errors.CookieNotWritableError, Self | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(session, (s) => provide(s.destroy))
+export const layerCookies: Layer.Layer<Cookies> = Layer.succeed(Cookies, cookieStore)
 
 /**
  * The `HttpApiSecurity` of a session cookie, for an `HttpApiMiddleware`'s
@@ -252,12 +214,13 @@ export const security = (cookieName: string): HttpApiSecurity.ApiKey =>
 /**
  * Implements an `HttpApiMiddleware` security middleware with a session: the
  * middleware provides the session's value to the endpoints it guards, or
- * fails with {@link Unauthorized} when there is none (no cookie, an expired
- * or tampered one, or one that no longer fits the schema).
+ * fails with the platform's `HttpApiError.Unauthorized` (401) when there is
+ * none (no cookie, an expired or tampered one, or one that no longer fits the
+ * schema).
  *
  * @example
  * ```ts
- * import { HttpApiMiddleware } from "@effect/platform"
+ * import { HttpApiError, HttpApiMiddleware } from "@effect/platform"
  * import { Config, Context, Schema } from "effect"
  * import { HttpSession, Session } from "effect-iron-session"
  *
@@ -266,7 +229,7 @@ export const security = (cookieName: string): HttpApiSecurity.ApiKey =>
  * class CurrentUser extends Context.Tag("app/CurrentUser")<CurrentUser, typeof User.Type>() {}
  *
  * class Authenticated extends HttpApiMiddleware.Tag<Authenticated>()("app/Authenticated", {
- *   failure: HttpSession.Unauthorized,
+ *   failure: HttpApiError.Unauthorized,
  *   provides: CurrentUser,
  *   security: { session: HttpSession.security("auth") },
  * }) {}
@@ -295,9 +258,11 @@ export const layerAuthentication = <
     middleware as unknown as Context.Tag<Context.Tag.Identifier<M>, unknown>,
     Effect.map(session, (s) => {
       const authenticate = () =>
-        provide(s.get).pipe(
+        Effect.flatMap(cookieStore, (store) => Effect.provideService(s.get, CookieStore.CookieStore, store)).pipe(
           Effect.catchAll(() => Effect.succeed(Option.none<A>())),
-          Effect.flatMap(Option.match({ onNone: () => Effect.fail(new Unauthorized()), onSome: Effect.succeed })),
+          Effect.flatMap(
+            Option.match({ onNone: () => Effect.fail(new HttpApiError.Unauthorized()), onSome: Effect.succeed }),
+          ),
         )
       return Object.fromEntries(Object.keys(middleware.security).map((key) => [key, authenticate]))
     }),

@@ -2,9 +2,10 @@
  * Typed sessions: a value described by a `Schema`, read once per request from
  * a cookie, written back as Effects.
  *
- * Declare each session once, with its own cookie; get a service tag and a
- * layer. The session's operations need the request's
- * {@link CookieStore.CookieStore}, which you provide per request.
+ * Declare each session once with {@link Tag}: you get a service tag, its
+ * `layer`, and accessors (`Auth.get`, `Auth.set(value)`, ...). The operations
+ * need the request's {@link CookieStore.CookieStore}, provided per request
+ * (`HttpSession.middleware` does it for `@effect/platform` apps).
  *
  * @example
  * ```ts
@@ -20,9 +21,8 @@
  * }) {}
  *
  * const handler = Effect.gen(function* () {
- *   const auth = yield* Auth
- *   const user = yield* auth.get // Option<User>, signedInAt a Date
- *   if (Option.isNone(user)) yield* auth.set({ id: 1, name: "Ada", signedInAt: new Date() })
+ *   const user = yield* Auth.get // Option<User>, signedInAt a Date
+ *   if (Option.isNone(user)) yield* Auth.set({ id: 1, name: "Ada", signedInAt: new Date() })
  * })
  *
  * // per request: handler.pipe(Effect.provide(CookieStore.layerWeb(request, headers)))
@@ -31,18 +31,40 @@
  *
  * @since 0.1.0
  */
-import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
-import type * as Schema from "effect/Schema"
-import type * as CookieStore from "./CookieStore.js"
+import * as Schema from "effect/Schema"
+import * as CookieStore from "./CookieStore.js"
 import type * as Errors from "./Errors.js"
+import { InvalidOptionError, type OptionsError } from "./Errors.js"
+import * as config from "./internal/config.js"
+import * as Cookie from "./internal/cookie.js"
+import type { IronCrypto } from "./internal/crypto/types.js"
+import { mismatch } from "./internal/schema.js"
 import * as internal from "./internal/session.js"
 import * as Seal from "./Seal.js"
+
+/**
+ * An option's value, or a `Config` that gives it when the layer is built
+ * (`Config.redacted("SESSION_PASSWORD")`, `Config.duration("SESSION_TTL")`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Configurable<A> = config.Configurable<A>
+
+/**
+ * An object whose every field is a value or a `Config` of it, or a `Config`
+ * of the whole object.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ConfigurableFields<A> = config.ConfigurableFields<A>
 
 /**
  * What to do with a cookie that is expired, tampered, sealed under an unknown
@@ -64,7 +86,7 @@ export type Policy = "reset" | "fail"
  * @since 0.1.0
  * @category models
  */
-export type InvalidCookieError = Errors.SealExpiredError | Errors.BadSealError | Errors.SchemaMismatchError
+export type InvalidCookieError = internal.InvalidCookieError
 
 /**
  * A rejected cookie, as handed to `onRejected`.
@@ -72,50 +94,31 @@ export type InvalidCookieError = Errors.SealExpiredError | Errors.BadSealError |
  * @since 0.1.0
  * @category models
  */
-export interface Rejection {
-  readonly cookieName: string
-  readonly error: InvalidCookieError
-}
+export type Rejection = internal.Rejection
 
 /**
- * Errors of writing a session.
+ * Errors of writing a session: destroyed earlier in the request, the response
+ * can no longer take cookies, over the size limit, a value that does not fit
+ * the schema or that JSON cannot carry, or `cookieOptions.expires` in the past.
  *
  * @since 0.1.0
  * @category errors
  */
-export type SaveError =
-  | Errors.SessionDestroyedError
-  | Errors.CookieNotWritableError
-  | Errors.CookieTooLargeError
-  | Errors.SchemaMismatchError
-  | Errors.UnserializableDataError
-  | Errors.InvalidOptionError
+export type SaveError = internal.SaveError
 
 /**
- * Errors of building a session layer: a missing config value, a bad password,
- * an option that cannot work.
+ * Errors of building a session layer: a missing or bad config value, a bad
+ * password, an option that cannot work.
  *
  * @since 0.1.0
  * @category errors
  */
-export type LayerError =
-  | ConfigError.ConfigError
-  | Errors.PasswordError
-  | Errors.InvalidOptionError
-  | Errors.MissingOptionError
+export type LayerError = ConfigError.ConfigError | OptionsError
 
 /**
- * An option's value, or a `Config` that gives it when the layer is built
- * (`Config.redacted("SESSION_PASSWORD")`, `Config.duration("SESSION_TTL")`).
- *
- * @since 0.1.0
- * @category models
- */
-export type Configurable<A> = A | Config.Config<A>
-
-/**
- * A session's declaration. `cookieName`, `password`, `ttl` and `chunk` each
- * take a value or a `Config` of it.
+ * A session's declaration. `cookieName`, `password`, `ttl`, `chunk` and each
+ * field of `cookieOptions` (or `cookieOptions` as a whole) take a value or a
+ * `Config` of it.
  *
  * @since 0.1.0
  * @category models
@@ -123,17 +126,22 @@ export type Configurable<A> = A | Config.Config<A>
 export interface Options<A, I, P extends Policy = Policy> {
   /** The session's data. Its encoded form must be JSON (use `Schema.DateFromNumber` for dates). */
   readonly schema: Schema.Schema<A, I>
-  /** The cookie's name; chunks are `<name>.0` to `<name>.3`. */
+  /**
+   * The cookie's name: an RFC 6265 token (letters, digits and ``!#$%&'*+-.^_`|~``),
+   * as `@effect/platform` requires. Chunks are `<name>.0` to `<name>.3`.
+   */
   readonly cookieName: Configurable<string>
   /** A password, a rotation map `{ 1: old, 2: new }`, or a `Config` of either (`Config.redacted("SESSION_PASSWORD")`). */
   readonly password: Configurable<Seal.Password>
   /** How long a seal is valid; 14 days by default. The cookie's `Max-Age` is this less 60 seconds. */
   readonly ttl?: Configurable<Duration.DurationInput> | undefined
   /**
-   * `Set-Cookie` attributes, merged over `HttpOnly; Secure; SameSite=Lax; Path=/`.
-   * `maxAge` is in seconds; an explicit `maxAge: undefined` makes a browser-session cookie.
+   * `Set-Cookie` attributes in `@effect/platform`'s shape (`maxAge` a
+   * `Duration` input), merged over `HttpOnly; Secure; SameSite=Lax; Path=/`.
+   * An explicit `maxAge: undefined` makes a browser-session cookie. A
+   * `__Host-` or `__Secure-` name must keep its prefix's rules.
    */
-  readonly cookieOptions?: CookieStore.CookieOptions | undefined
+  readonly cookieOptions?: ConfigurableFields<CookieStore.CookieOptions> | undefined
   /** Split a session over 4096 bytes into at most 4 cookies. Off by default; reading accepts both shapes either way. */
   readonly chunk?: Configurable<boolean> | undefined
   /** See {@link Policy}. */
@@ -183,21 +191,72 @@ export interface Session<A, E = never> {
  */
 export type ReadError<P extends Policy> = P extends "fail" ? InvalidCookieError : never
 
+const codecOf = <A, I>(schema: Schema.Schema<A, I>): internal.Codec<A> => {
+  const decode = Schema.decodeUnknown(schema, { errors: "all" })
+  const encode = Schema.encode(schema, { errors: "all" })
+  return {
+    decode: (data) => Effect.mapError(decode(data), (error) => mismatch("decode", error)),
+    encode: (value) => Effect.mapError(encode(value), (error) => mismatch("encode", error)),
+  }
+}
+
+const withCookies = <A, E>(
+  f: (cookies: Cookie.Cookies) => Effect.Effect<A, E>,
+): Effect.Effect<A, E, CookieStore.CookieStore> =>
+  Effect.flatMap(CookieStore.CookieStore, (store) => f(Cookie.cookiesOf(store)))
+
+/** The service over the engine: each operation on the request's cookies. */
+const fromEngine = <A, E>(engine: internal.Engine<A>): Session<A, E> =>
+  ({
+    cookieName: engine.cookieName,
+    get: withCookies(engine.get),
+    set: (value: A) => withCookies((cookies) => engine.set(cookies, value)),
+    update: (f: (current: Option.Option<A>) => A) => withCookies((cookies) => engine.update(cookies, f)),
+    save: withCookies(engine.save),
+    destroy: withCookies(engine.destroy),
+    rejection: withCookies(engine.rejection),
+  }) as unknown as Session<A, E>
+
 /**
- * Builds a session from its options, with the {@link Seal.Seal} service. The
- * options are checked here, once: a bad password or cookie name fails the
- * layer at start-up, not the first request.
+ * Builds a session from its options, reading each `Config` and checking every
+ * option once: a missing or short password, a cookie name the platform
+ * refuses or a `__Host-` cookie with a `Domain` fails here, at start-up, not
+ * on the first request.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = <A, I, P extends Policy = "reset">(
   options: Options<A, I, P>,
-): Effect.Effect<Session<A, ReadError<P>>, LayerError, Seal.Seal> =>
-  Effect.flatMap(Seal.Seal, (seal) => internal.make(options, seal))
+): Effect.Effect<Session<A, ReadError<P>>, LayerError> =>
+  Effect.gen(function* () {
+    const backend = yield* Seal.CryptoBackend
+    const cookieName = yield* config.configured(options.cookieName)
+    const password = yield* config.configured(options.password)
+    const ttl = yield* config.configured(options.ttl)
+    const chunk = yield* config.configured(options.chunk)
+    const cookieOptions =
+      options.cookieOptions === undefined ? {} : yield* config.configuredFields(options.cookieOptions)
+    const attributes = Cookie.fromCookieOptions(cookieOptions)
+    if (attributes instanceof InvalidOptionError) return yield* attributes
+    const resolved = internal.resolve(backend as unknown as IronCrypto, {
+      cookieName,
+      password,
+      ttl,
+      attributes,
+      chunk: chunk === true,
+      strictName: true,
+      ironOrder: false,
+      codec: codecOf(options.schema),
+      policy: options.invalidCookie ?? "reset",
+      onRejected: options.onRejected,
+    })
+    if (!("sealer" in resolved)) return yield* resolved
+    return fromEngine<A, ReadError<P>>(internal.make(resolved))
+  })
 
 /**
- * A layer for a session tag you declared yourself, needing {@link Seal.Seal}.
+ * A layer for a session tag you declared yourself: see {@link make}.
  *
  * @since 0.1.0
  * @category layers
@@ -205,27 +264,42 @@ export const make = <A, I, P extends Policy = "reset">(
 export const layer = <Self, A, I, P extends Policy = "reset">(
   tag: Context.Tag<Self, Session<A, ReadError<P>>>,
   options: Options<A, I, P>,
-): Layer.Layer<Self, LayerError, Seal.Seal> => Layer.effect(tag, make(options))
+): Layer.Layer<Self, LayerError> => Layer.effect(tag, make(options))
 
 /**
- * A declared session: a service tag with its layers.
+ * A declared session: a service tag with its layer and accessors. Each
+ * accessor is an Effect needing the session and the request's
+ * {@link CookieStore.CookieStore}.
  *
  * @since 0.1.0
  * @category models
  */
 export interface TagClass<Self, Id extends string, A, E> extends Context.TagClass<Self, Id, Session<A, E>> {
-  /** The session with the default {@link Seal.layer}. */
+  /** The session, built from its options (each `Config` read then). */
   readonly layer: Layer.Layer<Self, LayerError>
-  /** The session alone, needing a {@link Seal.Seal}. */
-  readonly layerWithoutDependencies: Layer.Layer<Self, LayerError, Seal.Seal>
+  /** The current value: none when there is no valid cookie (or after `destroy`). */
+  readonly get: Effect.Effect<Option.Option<A>, E, Self | CookieStore.CookieStore>
+  /** Replaces the value and writes the cookie. */
+  readonly set: (value: A) => Effect.Effect<void, SaveError, Self | CookieStore.CookieStore>
+  /** Computes the new value from the current one and writes it. */
+  readonly update: (
+    f: (current: Option.Option<A>) => A,
+  ) => Effect.Effect<void, SaveError | E, Self | CookieStore.CookieStore>
+  /** Writes the current value again, with a fresh ttl; nothing for an empty session. */
+  readonly save: Effect.Effect<void, SaveError | E, Self | CookieStore.CookieStore>
+  /** Expires the cookie and its chunks; terminal for the request. */
+  readonly destroy: Effect.Effect<void, Errors.CookieNotWritableError, Self | CookieStore.CookieStore>
+  /** Why this request's cookie was not used, if it was not. */
+  readonly rejection: Effect.Effect<Option.Option<InvalidCookieError>, never, Self | CookieStore.CookieStore>
 }
 
 /**
- * Declares a session: a class that is its service tag, with its layers.
+ * Declares a session: a class that is its service tag, with its `layer` and
+ * accessors, as `Effect.Service` gives with `accessors: true`.
  *
  * @example
  * ```ts
- * import { Config, Schema } from "effect"
+ * import { Config, Effect, Schema } from "effect"
  * import { Session } from "effect-iron-session"
  *
  * class Cart extends Session.Tag<Cart>()("app/Cart", {
@@ -233,7 +307,10 @@ export interface TagClass<Self, Id extends string, A, E> extends Context.TagClas
  *   cookieName: "cart",
  *   password: Config.redacted("SESSION_PASSWORD"),
  *   ttl: "30 days",
+ *   cookieOptions: { secure: Config.boolean("COOKIE_SECURE").pipe(Config.withDefault(true)) },
  * }) {}
+ *
+ * const addBook = Cart.update((cart) => ({ items: [...(cart._tag === "Some" ? cart.value.items : []), "book"] }))
  * ```
  *
  * @since 0.1.0
@@ -245,10 +322,14 @@ export const Tag =
     id: Id,
     options: Options<A, I, P>,
   ): TagClass<Self, Id, A, ReadError<P>> => {
-    const base = Context.Tag(id)<Self, Session<A, ReadError<P>>>()
-    const withoutDependencies = layer(base, options)
-    return Object.assign(base, {
-      layerWithoutDependencies: withoutDependencies,
-      layer: Layer.provide(withoutDependencies, Seal.layer),
+    const tag = Context.Tag(id)<Self, Session<A, ReadError<P>>>()
+    return Object.assign(tag, {
+      layer: layer(tag, options),
+      get: Effect.flatMap(tag, (s) => s.get),
+      set: (value: A) => Effect.flatMap(tag, (s) => s.set(value)),
+      update: (f: (current: Option.Option<A>) => A) => Effect.flatMap(tag, (s) => s.update(f)),
+      save: Effect.flatMap(tag, (s) => s.save),
+      destroy: Effect.flatMap(tag, (s) => s.destroy),
+      rejection: Effect.flatMap(tag, (s) => s.rejection),
     })
   }

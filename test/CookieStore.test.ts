@@ -7,9 +7,16 @@ import {
   RequestCookiesAdapter,
 } from "next/dist/server/web/spec-extension/adapters/request-cookies.js"
 import { NextRequest, NextResponse } from "next/server.js"
+import * as Cookie from "../src/internal/cookie.js"
 import { withServer } from "./helpers/server.js"
 
-const options: CookieStore.CookieOptions = { path: "/", httpOnly: true, secure: true, sameSite: "lax", maxAge: 60 }
+const options: CookieStore.CookieOptions = {
+  path: "/",
+  httpOnly: true,
+  secure: true,
+  sameSite: "lax",
+  maxAge: "60 seconds",
+}
 
 const run = <A, E>(effect: Effect.Effect<A, E, CookieStore.CookieStore>, store: CookieStore.CookieStore) =>
   Effect.runPromise(Effect.either(Effect.provideService(effect, CookieStore.CookieStore, store)))
@@ -173,21 +180,19 @@ describe("CookieStore in memory", () => {
     }),
   )
 
-  it.effect("writes nothing of a batch once writing is closed", () =>
-    Effect.gen(function* () {
-      const store = CookieStore.makeMemory()
-      store.close("headers-sent")
-      const cookies = [yield* CookieStore.cookie("x.0", "1"), yield* CookieStore.cookie("x.1", "2")]
-      const error = yield* Effect.flip(store.setAll(cookies))
-      expect(error).toMatchObject({ _tag: "CookieNotWritableError", reason: "headers-sent", cookieName: "x.0" })
-      expect(store.setCookieHeaders).toEqual([])
-    }),
-  )
+  it("writes nothing of a batch once writing is closed", () => {
+    const store = CookieStore.makeMemory()
+    store.close("headers-sent")
+    const cookies = [Cookie.unsafeCookie("x.0", "1", {}), Cookie.unsafeCookie("x.1", "2", {})]
+    const error = Cookie.cookiesOf(store).writeAll(cookies)
+    expect(error).toMatchObject({ _tag: "CookieNotWritableError", reason: "headers-sent", cookieName: "x.0" })
+    expect(store.setCookieHeaders).toEqual([])
+  })
 
   it.effect("refuses a cookie name Set-Cookie cannot carry with InvalidOptionError", () =>
     Effect.gen(function* () {
-      const error = yield* Effect.flip(CookieStore.cookie("bad name;", "1"))
-      expect(error).toMatchObject({ _tag: "InvalidOptionError", option: "cookie" })
+      const error = yield* Effect.flip(CookieStore.makeMemory().set("bad name;", "1"))
+      expect(error).toMatchObject({ _tag: "InvalidOptionError", option: "cookieName" })
     }),
   )
 })
@@ -197,7 +202,7 @@ describe("CookieStore.set", () => {
     Effect.gen(function* () {
       const store = CookieStore.makeMemory()
       const error = yield* Effect.flip(store.set("bad name", "1"))
-      expect(error).toMatchObject({ _tag: "InvalidOptionError", option: "cookie" })
+      expect(error).toMatchObject({ _tag: "InvalidOptionError", option: "cookieName" })
     }),
   )
 

@@ -4,7 +4,16 @@ import { Seal } from "effect-iron-session"
 import fc from "fast-check"
 
 const password = "a-password-that-is-at-least-32-characters-long"
-const services = [Seal.make(), Seal.makeWebCrypto()] as const
+/** The one-off seal and unseal, on each backend. */
+const services = (["node", "webcrypto"] as const).map((backend) => {
+  const on = <A, E>(effect: Effect.Effect<A, E>) =>
+    Effect.provideService(effect, Seal.CryptoBackend, Seal.backends[backend] ?? Seal.backends.webcrypto)
+  return {
+    backend,
+    seal: (data: unknown, options: Seal.Options) => on(Seal.seal(data, options)),
+    unseal: (sealed: string, options: Seal.UnsealOptions) => on(Seal.unseal(sealed, options)),
+  }
+})
 
 /** Every failure is a typed one: no defect, no interruption, and never data. */
 const onlyTypedFailure = <A, E>(exit: Exit.Exit<A, E>): boolean =>
@@ -12,16 +21,27 @@ const onlyTypedFailure = <A, E>(exit: Exit.Exit<A, E>): boolean =>
 
 /** Characters a tampered seal could plausibly contain. */
 const seal64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+/**
+ * Each property has an explicit run count and a time budget far above what
+ * the runs need on a quiet machine (about a second), so a busy CI machine
+ * makes them slower, never red.
+ */
+const budget = (numRuns: number) => ({ timeout: 120_000, fastCheck: { numRuns } })
+
 const replacement = fc.oneof(fc.constantFrom(...seal64, "*", "~", ".", "=", "+", "/", " "), fc.char())
 
 for (const service of services) {
   describe(`Seal properties on ${service.backend}`, () => {
-    it.effect.prop("any JSON value round-trips", [fc.jsonValue()], ([value]) =>
-      Effect.gen(function* () {
-        const sealed = yield* service.seal(value, { password })
-        // JSON has no -0: it reads back as 0, which is what JSON.parse gives as well.
-        expect(yield* service.unseal(sealed, { password })).toEqual(JSON.parse(JSON.stringify(value)))
-      }),
+    it.effect.prop(
+      "any JSON value round-trips",
+      [fc.jsonValue()],
+      ([value]) =>
+        Effect.gen(function* () {
+          const sealed = yield* service.seal(value, { password })
+          // JSON has no -0: it reads back as 0, which is what JSON.parse gives as well.
+          expect(yield* service.unseal(sealed, { password })).toEqual(JSON.parse(JSON.stringify(value)))
+        }),
+      budget(100),
     )
 
     it.effect.prop(
@@ -39,7 +59,7 @@ for (const service of services) {
           const exit = yield* Effect.exit(service.unseal(tampered, { password }))
           expect(onlyTypedFailure(exit)).toBe(true)
         }),
-      { fastCheck: { numRuns: 300 } },
+      budget(300),
     )
 
     it.effect.prop(
@@ -50,6 +70,7 @@ for (const service of services) {
           const exit = yield* Effect.exit(service.unseal(input, { password }))
           expect(onlyTypedFailure(exit)).toBe(true)
         }),
+      budget(200),
     )
 
     it.effect.prop(
@@ -72,6 +93,7 @@ for (const service of services) {
           const exit = yield* Effect.exit(service.unseal(parts.join("*") + marker, { password }))
           expect(onlyTypedFailure(exit)).toBe(true)
         }),
+      budget(200),
     )
   })
 }

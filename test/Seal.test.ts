@@ -1,14 +1,29 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Duration, Effect, Exit, Layer, Redacted, Schema, TestClock } from "effect"
+import * as HapiIron from "@hapi/iron"
+import {
+  Cause,
+  Clock,
+  Config,
+  ConfigProvider,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Redacted,
+  Schema,
+  TestClock,
+} from "effect"
 import { Errors, Seal } from "effect-iron-session"
 import { webCrypto } from "../src/internal/crypto/web.js"
-import { unseal as unsealWith } from "../src/internal/iron.js"
+import * as iron from "../src/internal/iron.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
 const other = "another-password-which-is-also-32-characters-long"
 
+const onNode = Layer.succeed(Seal.CryptoBackend, Seal.backends.node!)
+
 const backends = [
-  ["node:crypto", Seal.layer],
+  ["node:crypto", onNode],
   ["Web Crypto", Seal.layerWebCrypto],
 ] as const
 
@@ -32,7 +47,7 @@ for (const [name, layer] of backends) {
 
       it.effect("reports which crypto backend it runs on", () =>
         Effect.gen(function* () {
-          const service = yield* Seal.Seal
+          const service = yield* Seal.make({ password })
           expect(service.backend).toBe(name === "node:crypto" ? "node" : "webcrypto")
         }),
       )
@@ -84,10 +99,18 @@ for (const [name, layer] of backends) {
         }),
       )
 
-      it.effect("opens a seal of any id with a single password, as iron does", () =>
+      it.effect("a single password opens seals stamped with id 1 or with no id, and no other id", () =>
         Effect.gen(function* () {
-          const sealed = yield* Seal.seal({ a: 1 }, { password: { 5: other } })
-          expect(yield* Seal.unseal(sealed, { password: other })).toEqual({ a: 1 })
+          const one = yield* Seal.seal({ a: 1 }, { password: { 1: other } })
+          expect(yield* Seal.unseal(one, { password: other })).toEqual({ a: 1 })
+          const noId = yield* Effect.promise(() => HapiIron.seal({ a: 2 }, other, HapiIron.defaults))
+          expect(noId.startsWith("Fe26.2**")).toBe(true)
+          expect(yield* Seal.unseal(noId, { password: other })).toEqual({ a: 2 })
+          const five = yield* Seal.seal({ a: 1 }, { password: { 5: other } })
+          const error = failureOf(yield* Effect.exit(Seal.unseal(five, { password: other })))
+          expect(error).toMatchObject({ _tag: "BadSealError", reason: "unknown-password-id", passwordId: "5" })
+          const inMap = failureOf(yield* Effect.exit(Seal.unseal(noId, { password: { 1: other } })))
+          expect(inMap).toMatchObject({ _tag: "BadSealError", reason: "unknown-password-id" })
         }),
       )
 
@@ -264,7 +287,7 @@ describe("Seal with a Schema", () => {
       const back = yield* Seal.unsealSchema(User)(sealed, { password })
       expect(back.since).toBeInstanceOf(Date)
       expect(back).toEqual(user)
-    }).pipe(Effect.provide(Seal.layer)),
+    }),
   )
 
   it.effect("fails with SchemaMismatchError when the sealed data no longer fits, without quoting it", () =>
@@ -277,7 +300,7 @@ describe("Seal with a Schema", () => {
       expect(error.issues.map((issue) => issue.path)).toEqual(expect.arrayContaining([["id"], ["since"]]))
       expect(error.message).not.toContain("not-a-number")
       expect(JSON.stringify(error)).not.toContain("Ada-the-secret")
-    }).pipe(Effect.provide(Seal.layer)),
+    }),
   )
 
   it.effect("fails with SchemaMismatchError on encode when the value does not fit the schema", () =>
@@ -286,7 +309,7 @@ describe("Seal with a Schema", () => {
         yield* Effect.exit(Seal.sealSchema(User)({ id: 1, name: "A", since: "nope" } as never, { password })),
       )
       expect(error).toMatchObject({ _tag: "SchemaMismatchError", operation: "encode" })
-    }).pipe(Effect.provide(Seal.layer)),
+    }),
   )
 
   it.effect("names the path when the schema's encoded form is not JSON", () =>
@@ -294,21 +317,18 @@ describe("Seal with a Schema", () => {
       const Raw = Schema.Struct({ at: Schema.DateFromSelf })
       const error = failureOf(yield* Effect.exit(Seal.sealSchema(Raw)({ at: new Date() }, { password })))
       expect(error).toMatchObject({ _tag: "UnserializableDataError", path: ["at"], found: "Date" })
-    }).pipe(Effect.provide(Seal.layer)),
+    }),
   )
 })
 
 describe("Seal across backends", () => {
   it.live("a seal from node:crypto opens with Web Crypto and the other way round", () =>
     Effect.gen(function* () {
-      const node = Seal.make()
-      const web = Seal.makeWebCrypto()
-      expect(yield* web.unseal(yield* node.seal({ from: "node" }, { password }), { password })).toEqual({
-        from: "node",
-      })
-      expect(yield* node.unseal(yield* web.seal({ from: "web" }, { password }), { password })).toEqual({
-        from: "web",
-      })
+      const node = yield* Seal.make({ password }).pipe(Effect.provide(onNode))
+      const web = yield* Seal.make({ password }).pipe(Effect.provide(Seal.layerWebCrypto))
+      expect([node.backend, web.backend]).toEqual(["node", "webcrypto"])
+      expect(yield* web.unseal(yield* node.seal({ from: "node" }))).toEqual({ from: "node" })
+      expect(yield* node.unseal(yield* web.seal({ from: "web" }))).toEqual({ from: "web" })
     }),
   )
 
@@ -322,11 +342,13 @@ describe("Seal across backends", () => {
           return webCrypto.open(...args)
         },
       }
-      const sealed = yield* Seal.seal({ a: 1 }, { password }).pipe(Effect.provide(Layer.sync(Seal.Seal, Seal.make)))
-      const error = failureOf(yield* Effect.exit(unsealWith(counting, sealed, "short")))
-      expect(error._tag).toBe("PasswordTooShortError")
-      expect(calls).toBe(0)
-      expect(yield* unsealWith(counting, sealed, password)).toEqual({ a: 1 })
+      const short = iron.makeSealer(counting, { password: "short" })
+      expect(iron.isSealer(short)).toBe(false)
+      expect(short).toMatchObject({ _tag: "PasswordTooShortError" })
+      const sealed = yield* Seal.seal({ a: 1 }, { password })
+      const sealer = iron.makeSealer(counting, { password })
+      if (!iron.isSealer(sealer)) throw new Error("expected a sealer")
+      expect(yield* iron.unseal(sealer, sealed)).toEqual({ a: 1 })
       expect(calls).toBe(1)
     }),
   )
@@ -334,4 +356,125 @@ describe("Seal across backends", () => {
   it("formats paths the way code writes them", () => {
     expect(Errors.formatPath(["user", "visits", 0, "weird key"], "session")).toBe('session.user.visits[0]["weird key"]')
   })
+})
+
+describe("Seal as a configured service", () => {
+  it.effect("checks the options once: make fails with the option's error, and never seals", () =>
+    Effect.gen(function* () {
+      expect(yield* Effect.flip(Seal.make({ password: "short" }))).toMatchObject({ _tag: "PasswordTooShortError" })
+      expect(yield* Effect.flip(Seal.make({ password: "" }))).toMatchObject({
+        _tag: "MissingOptionError",
+        option: "password",
+      })
+      expect(yield* Effect.flip(Seal.make({ password, ttl: 0 }))).toMatchObject({
+        _tag: "InvalidOptionError",
+        option: "ttl",
+      })
+    }),
+  )
+
+  it.effect("reads its password and ttl from Config, and fails the layer when the password is missing", () =>
+    Effect.gen(function* () {
+      const TokensLive = Seal.layerConfig({
+        password: Config.redacted("TOKEN_PASSWORD"),
+        ttl: Config.duration("TOKEN_TTL").pipe(Config.withDefault(Duration.hours(1))),
+      })
+      const use = Effect.gen(function* () {
+        const tokens = yield* Seal.Seal
+        const now = yield* Clock.currentTimeMillis
+        const token = yield* tokens.seal({ userId: 42 })
+        expect(token.split("*")[5]).toBe(String(now + Duration.toMillis("1 hour")))
+        return yield* tokens.unseal(token)
+      })
+      const missing = yield* Effect.flip(Effect.provide(use, TokensLive))
+      expect(missing._tag).toBe("ConfigError")
+      const provider = ConfigProvider.fromMap(new Map([["TOKEN_PASSWORD", password]]))
+      const opened = yield* use.pipe(Effect.provide(TokensLive), Effect.withConfigProvider(provider))
+      expect(opened).toEqual({ userId: 42 })
+      const short = ConfigProvider.fromMap(new Map([["TOKEN_PASSWORD", "short"]]))
+      const refused = yield* Effect.flip(use.pipe(Effect.provide(TokensLive), Effect.withConfigProvider(short)))
+      expect(refused).toMatchObject({ _tag: "PasswordTooShortError" })
+    }),
+  )
+
+  it.effect("seals and opens typed data through the service's schema operations", () =>
+    Effect.gen(function* () {
+      const Link = Schema.Struct({ email: Schema.String, at: Schema.DateFromNumber })
+      const links = yield* Seal.make({ password, ttl: "15 minutes" })
+      const value = { email: "ada@example.com", at: new Date(1_700_000_000_000) }
+      const token = yield* links.sealSchema(Link)(value)
+      expect(yield* links.unsealSchema(Link)(token)).toEqual(value)
+      expect(yield* links.unseal(token)).toEqual({ email: "ada@example.com", at: 1_700_000_000_000 })
+    }),
+  )
+})
+
+describe("Seal on hostile input", () => {
+  it.effect(
+    "checks integrity before expiry: an expired-looking forgery is a BadSealError, a real expiry is authentic",
+    () =>
+      Effect.gen(function* () {
+        const sealed = yield* Seal.seal({ admin: false }, { password, ttl: "1 hour" })
+        const parts = sealed.slice(0, -2).split("*")
+        const realExpiry = Number(parts[5])
+        parts[5] = "1" // 1970: long expired, chosen by the attacker
+        const forged = failureOf(yield* Effect.exit(Seal.unseal(parts.join("*"), { password })))
+        expect(forged).toMatchObject({ _tag: "BadSealError", reason: "integrity" })
+        const noSuchId = failureOf(
+          yield* Effect.exit(Seal.unseal("Fe26.2*nosuchid*x*y*z*1*x*y", { password: { 1: password } })),
+        )
+        expect(noSuchId._tag).toBe("BadSealError")
+        yield* TestClock.adjust(Duration.hours(2))
+        const expired = failureOf(yield* Effect.exit(Seal.unseal(sealed, { password })))
+        expect(expired._tag).toBe("SealExpiredError")
+        if (expired._tag === "SealExpiredError") expect(expired.expiredAt.getTime()).toBe(realExpiry)
+      }),
+  )
+
+  it.effect("keeps only a short, printable password id from the seal in BadSealError", () =>
+    Effect.gen(function* () {
+      const sealed = yield* Seal.seal({ a: 1 }, { password: { 7: password } })
+      const named = (id: string) => sealed.replace("Fe26.2*7*", `Fe26.2*${id}*`)
+      const map = { password: { 1: password } }
+      expect(failureOf(yield* Effect.exit(Seal.unseal(named("7"), map)))).toMatchObject({ passwordId: "7" })
+      for (const hostile of ["a\r\nSet-Cookie: x=1", "x".repeat(33), "<script>", ""]) {
+        const error = failureOf(yield* Effect.exit(Seal.unseal(named(hostile), map)))
+        expect(error).toMatchObject({ _tag: "BadSealError", reason: "unknown-password-id" })
+        expect(error._tag === "BadSealError" && error.passwordId).toBe(undefined)
+        expect(`${error.message} ${JSON.stringify(error)}`).not.toMatch(/[\r\n<]|x{33}/)
+      }
+    }),
+  )
+
+  it.effect("refuses data nested deeper than 1000 levels with UnserializableDataError, not a stack overflow", () =>
+    Effect.gen(function* () {
+      let deep: Record<string, unknown> = { end: true }
+      for (let i = 0; i < 4000; i++) deep = { a: deep }
+      const error = failureOf(yield* Effect.exit(Seal.seal(deep, { password })))
+      expect(error).toMatchObject({ _tag: "UnserializableDataError", found: "value nested deeper than 1000 levels" })
+      expect(error._tag === "UnserializableDataError" && error.path.length).toBe(1001)
+      expect(error.message.length).toBeLessThan(400)
+      expect(error.message).toContain("data.a.a.a")
+      let fine: Record<string, unknown> = { end: true }
+      for (let i = 0; i < 999; i++) fine = { a: fine }
+      expect(yield* Seal.unseal(yield* Seal.seal(fine, { password }), { password })).toEqual(fine)
+    }),
+  )
+
+  it.effect("never gives decoded data a prototype from the seal's __proto__ keys", () =>
+    Effect.gen(function* () {
+      // JSON.parse makes "__proto__" an own key, as data posted by a client would have it.
+      const data = JSON.parse('{"prefs":{"__proto__":{"role":"admin"},"theme":"dark"}}') as unknown
+      const sealed = yield* Seal.seal(data, { password })
+      const Prefs = Schema.Struct({ prefs: Schema.Record({ key: Schema.String, value: Schema.Unknown }) })
+      const typed = yield* Seal.unsealSchema(Prefs)(sealed, { password })
+      expect(Object.getPrototypeOf(typed.prefs)).toBe(Object.prototype)
+      expect((typed.prefs as { role?: unknown }).role).toBeUndefined()
+      expect(typed.prefs).toEqual({ theme: "dark" })
+      const plain = (yield* Seal.unseal(sealed, { password })) as { prefs: Record<string, unknown> }
+      expect(Object.keys(plain.prefs)).toEqual(["theme"])
+      const copy = Object.assign({}, plain.prefs)
+      expect((copy as { role?: unknown }).role).toBeUndefined()
+    }),
+  )
 })

@@ -16,6 +16,8 @@ import {
   Tracer,
 } from "effect"
 import { CookieStore, Seal, Session } from "effect-iron-session"
+import { nodeCrypto } from "../src/internal/crypto/node.js"
+import type { IronCrypto } from "../src/internal/crypto/types.js"
 import { cookieHeaderFrom, withServer } from "./helpers/server.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
@@ -84,17 +86,14 @@ describe("Session", () => {
 
   it.effect("reads and unseals the cookie at most once per request", () => {
     let unseals = 0
-    const counting = Layer.sync(Seal.Seal, () => {
-      const seal = Seal.make()
-      return {
-        ...seal,
-        unseal: (s, o) =>
-          Effect.zipRight(
-            Effect.sync(() => unseals++),
-            seal.unseal(s, o),
-          ),
-      }
-    })
+    const base = nodeCrypto!
+    const counting: IronCrypto = {
+      ...base,
+      open: (...args) => {
+        unseals++
+        return base.open(...args)
+      },
+    }
     return Effect.gen(function* () {
       const first = yield* request(Effect.flatMap(Auth, (auth) => auth.set(ada)))
       yield* request(
@@ -106,7 +105,7 @@ describe("Session", () => {
         first.store.cookies,
       )
       expect(unseals).toBe(1)
-    }).pipe(Effect.provide(Auth.layerWithoutDependencies.pipe(Layer.provide(counting))))
+    }).pipe(Effect.provide(Auth.layer), Effect.provideService(Seal.CryptoBackend, counting as unknown as Seal.Backend))
   })
 
   it.effect("keeps two declared sessions in their own cookies", () =>
@@ -147,8 +146,8 @@ describe("Session", () => {
 })
 
 describe("Session with a cookie it cannot use", () => {
-  const sealedAs = (data: unknown, options: Seal.SealOptions = { password }) =>
-    Effect.map(Seal.seal(data, options), (sealed) => new Map([["auth", sealed]])).pipe(Effect.provide(Seal.layer))
+  const sealedAs = (data: unknown, options: Seal.Options = { password }) =>
+    Effect.map(Seal.seal(data, options), (sealed) => new Map([["auth", sealed]]))
 
   it.effect("reads a cookie that no longer matches the schema as empty, and says why", () =>
     Effect.gen(function* () {
@@ -418,7 +417,7 @@ describe("Session options", () => {
       expect(yield* Effect.flip(badName)).toMatchObject({ _tag: "InvalidOptionError", option: "cookieName" })
       const zero = Session.make({ schema: User, cookieName: "a", password, ttl: 0 })
       expect(yield* Effect.flip(zero)).toMatchObject({ _tag: "InvalidOptionError", option: "ttl" })
-    }).pipe(Effect.provide(Seal.layer)),
+    }),
   )
 
   it.effect("reads the password from Config, kept Redacted", () =>
@@ -435,29 +434,31 @@ describe("Session options", () => {
       const { store } = yield* request(session.set(ada))
       const check = yield* Seal.unseal(store.cookies.get("auth") ?? "", { password: Redacted.make(password) })
       expect(check).toEqual({ id: 1, name: "Ada", signedInAt: ada.signedInAt.getTime() })
-    }).pipe(Effect.provide(Seal.layer)),
+    }),
   )
 
-  it.effect("takes cookie options in seconds, and maxAge: undefined for a browser-session cookie", () =>
-    Effect.gen(function* () {
-      const custom = yield* Session.make({
-        schema: User,
-        cookieName: "a",
-        password,
-        cookieOptions: { maxAge: 600, sameSite: "strict", domain: "example.com" },
-      })
-      const browser = yield* Session.make({
-        schema: User,
-        cookieName: "b",
-        password,
-        cookieOptions: { maxAge: undefined },
-      })
-      const { store } = yield* request(Effect.zipRight(custom.set(ada), browser.set(ada)))
-      expect(store.setCookieHeaders[0]).toMatch(
-        /; Max-Age=600; Domain=example\.com; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
-      )
-      expect(store.setCookieHeaders[1]).toMatch(/^b=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
-    }).pipe(Effect.provide(Seal.layer)),
+  it.effect(
+    "takes @effect/platform's cookie options (maxAge a Duration), and maxAge: undefined for a browser-session cookie",
+    () =>
+      Effect.gen(function* () {
+        const custom = yield* Session.make({
+          schema: User,
+          cookieName: "a",
+          password,
+          cookieOptions: { maxAge: "10 minutes", sameSite: "strict", domain: "example.com" },
+        })
+        const browser = yield* Session.make({
+          schema: User,
+          cookieName: "b",
+          password,
+          cookieOptions: { maxAge: undefined },
+        })
+        const { store } = yield* request(Effect.zipRight(custom.set(ada), browser.set(ada)))
+        expect(store.setCookieHeaders[0]).toMatch(
+          /; Max-Age=600; Domain=example\.com; Path=\/; HttpOnly; Secure; SameSite=Strict$/,
+        )
+        expect(store.setCookieHeaders[1]).toMatch(/^b=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
+      }),
   )
 
   it.effect("refuses to save with cookieOptions.expires in the past", () =>
@@ -474,7 +475,7 @@ describe("Session options", () => {
         Option.some(expect.objectContaining({ _tag: "InvalidOptionError", option: "cookieOptions.expires" })),
       )
       expect(store.setCookieHeaders).toEqual([])
-    }).pipe(Effect.provide(Seal.layer)),
+    }),
   )
 })
 
@@ -612,12 +613,8 @@ describe("Session size on Next.js, which adds an Expires", () => {
 
   it("counts Next's Expires, so no header it sends is over 4096 bytes", async () => {
     const { NextRequest, NextResponse } = await import("next/server.js")
-    const plain = Effect.runSync(
-      Session.make({ schema: Notes, cookieName: "n", password }).pipe(Effect.provide(Seal.layer)),
-    )
-    const chunked = Effect.runSync(
-      Session.make({ schema: Notes, cookieName: "n", password, chunk: true }).pipe(Effect.provide(Seal.layer)),
-    )
+    const plain = Effect.runSync(Session.make({ schema: Notes, cookieName: "n", password }))
+    const chunked = Effect.runSync(Session.make({ schema: Notes, cookieName: "n", password, chunk: true }))
     // Find a session that fits a plain Set-Cookie but not one with an Expires added.
     let length = 2700
     let header = 0

@@ -1,7 +1,12 @@
 /**
  * The iron protocol (Fe26.2) above the crypto seam: passwords, the seal's
- * shape, expiry against Effect's `Clock`, JSON. Everything here is the same on
- * every runtime.
+ * shape, expiry, JSON. Everything here is the same on every runtime.
+ *
+ * The protocol itself is plain functions that return a value, a Promise of one
+ * (when the backend's crypto is asynchronous) or throw one of the library's
+ * tagged errors. The Effect API and the Promise facade both call these through
+ * {@link attempt}; keeping the work out of fibers is what lets a seal cost
+ * little more than its crypto.
  *
  * @internal
  */
@@ -13,14 +18,14 @@ import {
   BadSealError,
   InvalidOptionError,
   InvalidPasswordError,
-  type PasswordError,
+  MissingOptionError,
+  type OptionsError,
   PasswordTooShortError,
   SealExpiredError,
   UnserializableDataError,
 } from "../Errors.js"
-import type { Password } from "../Seal.js"
 import { type IronCrypto, MAC_PREFIX, OpenFailure, type ParsedSeal } from "./crypto/types.js"
-import { findUnserializable } from "./json.js"
+import { findUnserializable, parseJson } from "./json.js"
 
 /** iron's minimum password length, in characters. */
 export const MIN_PASSWORD_LENGTH = 32
@@ -31,28 +36,25 @@ export const VERSION_MARKER = "~2"
 /** iron-session's default ttl. */
 export const DEFAULT_TTL: Duration.Duration = Duration.days(14)
 
-export const KeyringTypeId: unique symbol = Symbol.for("effect-iron-session/Keyring")
-
 /** A checked password option: which password seals, and every password that unseals. */
 export interface Keyring {
-  readonly [KeyringTypeId]: typeof KeyringTypeId
   /** The id stamped on new seals: the highest id, `"1"` for a single password. */
   readonly sealId: string
   readonly sealSecret: Redacted.Redacted<string>
   readonly secrets: ReadonlyMap<string, Redacted.Redacted<string>>
   /**
-   * A single password was given. iron opens a seal with a single password
-   * whatever id the seal names, and so do we: replacing `{ 2: p }` by `p`
-   * must not sign anyone out.
+   * A single password was given. It opens the seals a single password is
+   * written with: id `1` (iron-session, which reads `"pw"` as `{ 1: "pw" }`)
+   * and no id at all (@hapi/iron given a plain password). A seal naming any
+   * other id is `unknown-password-id`, on both doors: replacing `{ 1: a, 2: b }`
+   * by `b` turns the id-1 seals into "unknown password", not "tampered".
    */
   readonly single: boolean
 }
 
-export const isKeyring = (u: unknown): u is Keyring => typeof u === "object" && u !== null && KeyringTypeId in u
-
 const CANONICAL_ID = /^(0|[1-9]\d*)$/
 
-const checkSecret = (id: string, value: unknown): Redacted.Redacted<string> | PasswordError => {
+const checkSecret = (id: string, value: unknown): Redacted.Redacted<string> | OptionsError => {
   const plain: unknown = Redacted.isRedacted(value) ? Redacted.value(value) : value
   if (typeof plain !== "string") return new InvalidPasswordError({ reason: "not-a-string", passwordId: id })
   if (plain.length < MIN_PASSWORD_LENGTH)
@@ -60,21 +62,23 @@ const checkSecret = (id: string, value: unknown): Redacted.Redacted<string> | Pa
   return Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(plain)
 }
 
-const isPasswordError = (u: unknown): u is PasswordError =>
-  u instanceof InvalidPasswordError || u instanceof PasswordTooShortError
+const missingPassword = () =>
+  new MissingOptionError({
+    option: "password",
+    hint: 'give a password of at least 32 characters, for example Config.redacted("SESSION_PASSWORD").',
+  })
 
-const checkPassword = (password: Password | Keyring): Keyring | PasswordError => {
-  if (isKeyring(password)) return password
-  if (typeof password !== "object" || password === null || Redacted.isRedacted(password)) {
+const isRedactedEmpty = (u: unknown) => Redacted.isRedacted(u) && Redacted.value(u) === ""
+
+/** Checks a password option, before any crypto runs. Returns the error instead of throwing it. */
+export const checkPassword = (password: unknown): Keyring | OptionsError => {
+  if (password === undefined || password === null || password === "" || isRedactedEmpty(password)) {
+    return missingPassword()
+  }
+  if (typeof password !== "object" || Redacted.isRedacted(password)) {
     const secret = checkSecret("1", password)
-    if (isPasswordError(secret)) return secret
-    return {
-      [KeyringTypeId]: KeyringTypeId,
-      sealId: "1",
-      sealSecret: secret,
-      secrets: new Map([["1", secret]]),
-      single: true,
-    }
+    if (!Redacted.isRedacted(secret)) return secret
+    return { sealId: "1", sealSecret: secret, secrets: new Map([["1", secret]]), single: true }
   }
   const entries = Object.entries(password as Record<string, unknown>)
   if (entries.length === 0) return new InvalidPasswordError({ reason: "empty-map" })
@@ -83,108 +87,109 @@ const checkPassword = (password: Password | Keyring): Keyring | PasswordError =>
   for (const [id, value] of entries) {
     if (!CANONICAL_ID.test(id)) return new InvalidPasswordError({ reason: "invalid-id", passwordId: id })
     const secret = checkSecret(id, value)
-    if (isPasswordError(secret)) return secret
+    if (!Redacted.isRedacted(secret)) return secret
     secrets.set(id, secret)
     if (sealId === "" || BigInt(id) > BigInt(sealId)) sealId = id
   }
-  return { [KeyringTypeId]: KeyringTypeId, sealId, sealSecret: secrets.get(sealId)!, secrets, single: false }
+  return { sealId, sealSecret: secrets.get(sealId)!, secrets, single: false }
 }
-
-/** Checks a password option, before any crypto runs. */
-export const keyring = (password: Password | Keyring): Effect.Effect<Keyring, PasswordError> =>
-  Effect.suspend(() => {
-    const checked = checkPassword(password)
-    return isPasswordError(checked) ? Effect.fail(checked) : Effect.succeed(checked)
-  })
 
 /**
  * Turns a ttl into milliseconds, or `undefined` for a seal that never expires.
  * Never expiring has to be asked for with `Duration.infinity`: a zero ttl is
  * refused rather than read as "forever", since forever is rarely what a zero meant.
  */
-export const ttlMillis = (
-  ttl: Duration.DurationInput | undefined,
-): Effect.Effect<number | undefined, InvalidOptionError> =>
-  Effect.suspend(() => {
-    if (ttl === undefined) return Effect.succeed(Duration.toMillis(DEFAULT_TTL))
-    const decoded = Duration.decodeUnknown(ttl)
-    if (decoded._tag === "None") {
-      return Effect.fail(
-        new InvalidOptionError({
-          option: "ttl",
-          reason: `${JSON.stringify(String(ttl))} is not a duration. Use a Duration or a string such as "14 days" or "1 hour".`,
-        }),
-      )
-    }
-    const duration = decoded.value
-    if (!Duration.isFinite(duration)) return Effect.succeed(undefined)
-    const millis = Math.floor(Duration.toMillis(duration))
-    if (millis <= 0) {
-      return Effect.fail(
-        new InvalidOptionError({
-          option: "ttl",
-          reason: "must be positive. For seals that never expire, pass Duration.infinity explicitly.",
-        }),
-      )
-    }
-    return Effect.succeed(millis)
-  })
-
-const sealFailure = (e: unknown) => (e instanceof OpenFailure ? e : new OpenFailure("undecryptable"))
-
-const callBackend = <A>(f: () => A | Promise<A>): Effect.Effect<A, OpenFailure> =>
-  Effect.suspend(() => {
-    let result: A | Promise<A>
-    try {
-      result = f()
-    } catch (e) {
-      return Effect.fail(sealFailure(e))
-    }
-    return result instanceof Promise
-      ? Effect.tryPromise({ try: () => result, catch: sealFailure })
-      : Effect.succeed(result as A)
-  })
+export const ttlMillis = (ttl: Duration.DurationInput | undefined): number | undefined | InvalidOptionError => {
+  if (ttl === undefined) return Duration.toMillis(DEFAULT_TTL)
+  const decoded = Duration.decodeUnknown(ttl)
+  if (decoded._tag === "None") {
+    return new InvalidOptionError({
+      option: "ttl",
+      reason: `${JSON.stringify(String(ttl))} is not a duration. Use a Duration or a string such as "14 days" or "1 hour".`,
+    })
+  }
+  if (!Duration.isFinite(decoded.value)) return undefined
+  const millis = Math.floor(Duration.toMillis(decoded.value))
+  if (millis <= 0) {
+    return new InvalidOptionError({
+      option: "ttl",
+      reason: "must be positive. For seals that never expire, pass Duration.infinity explicitly.",
+    })
+  }
+  return millis
+}
 
 /**
- * Seals JSON-safe data. Returns the seal with iron-session's `~2` marker.
+ * Everything a seal or an unseal needs, checked once: the crypto, the
+ * passwords and the ttl.
  */
-export const seal = (
+export interface Sealer {
+  readonly crypto: IronCrypto
+  readonly keyring: Keyring
+  /** Milliseconds a seal is valid, `undefined` for never. */
+  readonly ttl: number | undefined
+  /**
+   * Open in iron's order (expiry before integrity), so that the reason given
+   * for a bad seal is the one iron-session gives. Only the Promise facade asks
+   * for it; everywhere else the MAC is checked first and an expiry is authentic.
+   */
+  readonly ironOrder: boolean
+}
+
+/** Builds a {@link Sealer}, or returns the first problem with its options. */
+export const makeSealer = (
   crypto: IronCrypto,
-  data: unknown,
-  password: Password | Keyring,
-  ttl: Duration.DurationInput | undefined,
-): Effect.Effect<string, PasswordError | InvalidOptionError | UnserializableDataError> =>
-  Effect.gen(function* () {
-    const ring = yield* keyring(password)
-    const ms = yield* ttlMillis(ttl)
-    const bad = findUnserializable(data)
-    if (bad !== undefined) return yield* new UnserializableDataError({ path: bad.path, found: bad.found })
-    const expiration = ms === undefined ? "" : String((yield* Clock.currentTimeMillis) + ms)
-    const text = JSON.stringify(data)
-    const sealed = yield* callBackend(() =>
-      crypto.seal(text, ring.sealId, Redacted.value(ring.sealSecret), expiration),
-    ).pipe(Effect.orDie)
-    return sealed + VERSION_MARKER
-  })
+  options: { readonly password: unknown; readonly ttl?: Duration.DurationInput | undefined },
+  ironOrder = false,
+): Sealer | OptionsError => {
+  const keyring = checkPassword(options.password)
+  if (!("sealId" in keyring)) return keyring
+  const ttl = ttlMillis(options.ttl)
+  if (ttl instanceof InvalidOptionError) return ttl
+  return { crypto, keyring, ttl, ironOrder }
+}
+
+/** Whether a {@link makeSealer} result is a sealer. */
+export const isSealer = (u: Sealer | OptionsError): u is Sealer => "crypto" in u
+
+const isPromise = <A>(u: A | Promise<A>): u is Promise<A> => u instanceof Promise
+
+/**
+ * Seals JSON-safe data at time `now`. Returns the seal with iron-session's
+ * `~2` marker. Throws {@link UnserializableDataError} for data JSON cannot carry.
+ */
+export const sealData = (sealer: Sealer, data: unknown, now: number): string | Promise<string> => {
+  const bad = findUnserializable(data)
+  if (bad !== undefined) throw new UnserializableDataError({ path: bad.path, found: bad.found })
+  const expiration = sealer.ttl === undefined ? "" : String(now + sealer.ttl)
+  const { keyring } = sealer
+  const sealed = sealer.crypto.seal(
+    JSON.stringify(data),
+    keyring.sealId,
+    Redacted.value(keyring.sealSecret),
+    expiration,
+  )
+  return isPromise(sealed) ? sealed.then((s) => s + VERSION_MARKER) : sealed + VERSION_MARKER
+}
 
 const B64URL = /^[A-Za-z0-9_-]+$/
-const isB64Url = (s: string | undefined): s is string => s !== undefined && s.length % 4 !== 1 && B64URL.test(s)
-const PASSWORD_ID = /^\w*$/
+const isB64Url = (s: string): boolean => s.length % 4 !== 1 && B64URL.test(s)
+const PASSWORD_ID = /^\w{0,32}$/
 const EXPIRATION = /^[1-9]\d*$/
 
 const malformed = () => new BadSealError({ reason: "malformed" })
 
-/**
- * The parts of a seal iron reads before it checks anything else: the prefix,
- * the password id and the expiration. The `~2` marker (or any `~` suffix) is
- * dropped first: it sits outside the HMAC, so it is attacker-controlled and
- * must never select a code path; iron-session 9 ignores it for the same reason.
- */
 interface Envelope {
   readonly raw: string
   readonly parts: readonly [string, string, string, string, string, string, string, string]
 }
 
+/**
+ * The parts of a seal iron reads before anything else: the prefix, the part
+ * count and the expiration. The `~2` marker (or any `~` suffix) is dropped
+ * first: it sits outside the HMAC, so it is attacker-controlled and must never
+ * select a code path; iron-session 9 ignores it for the same reason.
+ */
 const envelope = (sealed: string): Envelope | undefined => {
   const tilde = sealed.indexOf("~")
   const raw = tilde === -1 ? sealed : sealed.slice(0, tilde)
@@ -195,7 +200,13 @@ const envelope = (sealed: string): Envelope | undefined => {
   return { raw, parts: parts as unknown as Envelope["parts"] }
 }
 
-/** The rest of the shape, checked once the password is known. */
+/**
+ * The rest of the shape, checked once the password is known. Every check here
+ * is one the crypto would fail later anyway (a bad part breaks the HMAC or the
+ * decoding), but making it first gives the precise reason, spares the crypto,
+ * and shows both backends only well-formed input: an empty salt, for one, is
+ * something the two would not treat alike.
+ */
 const complete = ({ raw, parts }: Envelope): ParsedSeal | undefined => {
   const [, passwordId, encryptionSalt, iv, encrypted, expiration, hmacSalt, hmacDigest] = parts
   if (!PASSWORD_ID.test(passwordId) || encryptionSalt === "" || hmacSalt === "") return undefined
@@ -204,45 +215,104 @@ const complete = ({ raw, parts }: Envelope): ParsedSeal | undefined => {
   return { raw, passwordId, encryptionSalt, iv, encrypted, expiration, hmacSalt, hmacDigest, macBase }
 }
 
-/**
- * Opens a seal, in iron's order: prefix and part count, expiry, password id,
- * the rest of the shape, integrity, decryption, JSON. Keeping iron's order
- * keeps its answers: a seal naming an unknown id is `unknown-password-id`
- * whatever else is wrong with it, as iron-session reports it. Expiry comes
- * before the HMAC, as in iron, so an expired seal costs no crypto; it also
- * means a tampered seal whose expiration was set in the past reads as
- * expired, which is as harmless as it is for iron.
- */
-export const unseal = (
-  crypto: IronCrypto,
-  sealed: string,
-  password: Password | Keyring,
-): Effect.Effect<unknown, PasswordError | SealExpiredError | BadSealError> =>
-  Effect.gen(function* () {
-    const ring = yield* keyring(password)
-    if (typeof sealed !== "string") return yield* malformed()
-    const outer = envelope(sealed)
-    if (outer === undefined) return yield* malformed()
-    const [, passwordId, , , , expirationPart] = outer.parts
-    if (expirationPart !== "") {
-      const expiration = Number(expirationPart)
-      const now = yield* Clock.currentTimeMillis
-      if (expiration <= now - TIMESTAMP_SKEW_MS) {
-        return yield* new SealExpiredError({ expiredAt: new Date(Math.min(expiration, 8.64e15)) })
-      }
-    }
-    const secret = ring.single ? ring.sealSecret : ring.secrets.get(passwordId)
-    if (secret === undefined) {
-      return yield* new BadSealError({ reason: "unknown-password-id", passwordId: passwordId.slice(0, 32) })
-    }
-    const parsed = complete(outer)
-    if (parsed === undefined) return yield* malformed()
-    const text = yield* callBackend(() => crypto.open(parsed, Redacted.value(secret))).pipe(
-      Effect.mapError((failure) => new BadSealError({ reason: failure.reason })),
-    )
-    try {
-      return JSON.parse(text) as unknown
-    } catch {
-      return yield* new BadSealError({ reason: "not-json" })
-    }
+const secretFor = (keyring: Keyring, passwordId: string): Redacted.Redacted<string> | undefined =>
+  keyring.single
+    ? passwordId === keyring.sealId || passwordId === ""
+      ? keyring.sealSecret
+      : undefined
+    : keyring.secrets.get(passwordId)
+
+const unknownId = (passwordId: string) =>
+  new BadSealError({
+    reason: "unknown-password-id",
+    ...(PASSWORD_ID.test(passwordId) && passwordId !== "" ? { passwordId } : {}),
   })
+
+const expiredAt = (expiration: string) =>
+  new SealExpiredError({ expiredAt: new Date(Math.min(Number(expiration), 8.64e15)) })
+
+const fromJson = (text: string): unknown => {
+  try {
+    return parseJson(text)
+  } catch {
+    throw new BadSealError({ reason: "not-json" })
+  }
+}
+
+const openFailure = (error: unknown): never => {
+  throw error instanceof OpenFailure ? new BadSealError({ reason: error.reason }) : error
+}
+
+/**
+ * Opens a seal at time `now`. Throws {@link SealExpiredError} or
+ * {@link BadSealError}.
+ *
+ * The order: prefix and part count, password id, the rest of the shape,
+ * integrity and decryption (the backend's), expiry, JSON. A seal naming an unknown id is
+ * `unknown-password-id` whatever else is wrong with it, as iron-session
+ * reports it. Expiry is checked after the MAC, so an expired-looking forgery is
+ * a `BadSealError` and `expiredAt` is authentic; with `ironOrder` it is checked
+ * right after the part count, as iron does, so that the facade's
+ * `onUnsealError` gives iron-session's reasons.
+ */
+export const openSeal = (sealer: Sealer, sealed: string, now: number): unknown => {
+  if (typeof sealed !== "string") throw malformed()
+  const outer = envelope(sealed)
+  if (outer === undefined) throw malformed()
+  const [, passwordId, , , , expiration] = outer.parts
+  const expired = expiration !== "" && Number(expiration) <= now - TIMESTAMP_SKEW_MS
+  if (expired && sealer.ironOrder) throw expiredAt(expiration)
+  const secret = secretFor(sealer.keyring, passwordId)
+  if (secret === undefined) throw unknownId(passwordId)
+  const parsed = complete(outer)
+  if (parsed === undefined) throw malformed()
+  let text: string | Promise<string>
+  try {
+    text = sealer.crypto.open(parsed, Redacted.value(secret))
+  } catch (error) {
+    return openFailure(error)
+  }
+  const finish = (plain: string): unknown => {
+    if (expired) throw expiredAt(expiration)
+    return fromJson(plain)
+  }
+  return isPromise(text) ? text.then(finish, openFailure) : finish(text)
+}
+
+/** Whether something thrown by the protocol is one of its typed failures. */
+export const isDataError = (u: unknown): u is BadSealError | SealExpiredError | UnserializableDataError =>
+  u instanceof BadSealError || u instanceof SealExpiredError || u instanceof UnserializableDataError
+
+/**
+ * Runs a protocol function as an Effect: its value, its Promise, or the typed
+ * error it throws (anything else it throws is a defect).
+ */
+export const attempt = <A, E>(f: () => A | Promise<A>, isError: (u: unknown) => u is E): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    let result: A | Promise<A>
+    try {
+      result = f()
+    } catch (error) {
+      return isError(error) ? Effect.fail(error) : Effect.die(error)
+    }
+    if (!isPromise(result)) return Effect.succeed(result)
+    const promise = result
+    return Effect.async<A, E>((resume) => {
+      promise.then(
+        (value) => resume(Effect.succeed(value)),
+        (error: unknown) => resume(isError(error) ? Effect.fail(error) : Effect.die(error)),
+      )
+    })
+  })
+
+const isSealError = (u: unknown): u is UnserializableDataError => u instanceof UnserializableDataError
+const isOpenError = (u: unknown): u is BadSealError | SealExpiredError =>
+  u instanceof BadSealError || u instanceof SealExpiredError
+
+/** Seals with a sealer, at the `Clock`'s time. */
+export const seal = (sealer: Sealer, data: unknown): Effect.Effect<string, UnserializableDataError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(() => sealData(sealer, data, now), isSealError))
+
+/** Opens a seal with a sealer, at the `Clock`'s time. */
+export const unseal = (sealer: Sealer, sealed: string): Effect.Effect<unknown, BadSealError | SealExpiredError> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(() => openSeal(sealer, sealed, now), isOpenError))

@@ -11,8 +11,16 @@
  * as iron-session does; `undefined` in an array would become `null`, so it is
  * refused.
  *
+ * Nesting is capped at {@link MAX_DEPTH} levels: the walk (and JSON.stringify)
+ * recurse, and data a few thousand levels deep would otherwise end in a stack
+ * overflow instead of an error that names it. No session needs that depth, and
+ * a cookie could not carry it anyway.
+ *
  * @internal
  */
+
+/** The deepest nesting sealed data may have. */
+export const MAX_DEPTH = 1000
 export interface Unserializable {
   readonly path: ReadonlyArray<string | number>
   readonly found: string
@@ -23,6 +31,7 @@ export const findUnserializable = (value: unknown): Unserializable | undefined =
   const path: Array<string | number> = []
 
   const visit = (v: unknown, inArray: boolean): string | undefined => {
+    if (path.length > MAX_DEPTH) return `value nested deeper than ${MAX_DEPTH} levels`
     switch (typeof v) {
       case "string":
       case "boolean":
@@ -77,3 +86,18 @@ export const findUnserializable = (value: unknown): Unserializable | undefined =
   const found = visit(value, false)
   return found === undefined ? undefined : { path: [...path], found }
 }
+
+/**
+ * `JSON.parse` for data read from a cookie: an own `__proto__` key is dropped.
+ *
+ * `JSON.parse` itself makes `__proto__` an ordinary own property, but code
+ * that copies the object key by key (a schema decoding a `Record`,
+ * `Object.assign`, a spread into a class) assigns it, and the copy then gets
+ * the cookie's object as its prototype: `{"prefs":{"__proto__":{"role":"admin"}}}`
+ * would make `prefs.role` read `"admin"`. The reviver costs a little, so it
+ * only runs when the text could spell the key (literally or with a `\u` escape).
+ */
+export const parseJson = (text: string): unknown =>
+  text.includes("__proto__") || text.includes("\\u") ? JSON.parse(text, dropProto) : JSON.parse(text)
+
+const dropProto = (key: string, value: unknown) => (key === "__proto__" ? undefined : value)

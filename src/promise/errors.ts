@@ -10,9 +10,8 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import type * as ConfigError from "effect/ConfigError"
 import * as Exit from "effect/Exit"
-import type * as Errors from "../Errors.js"
+import * as Errors from "../Errors.js"
 
 type Known =
   | Errors.PasswordTooShortError
@@ -26,9 +25,17 @@ type Known =
   | Errors.SealExpiredError
   | Errors.BadSealError
   | Errors.SchemaMismatchError
-  | ConfigError.ConfigError
 
 const badUsage = "iron-session: Bad usage."
+
+/**
+ * Where and what, in iron-session 9's own words: `session.u is a User`, with
+ * "a" whatever the name (code matches on it), and `session.x is NaN`.
+ */
+const describe = (error: Errors.UnserializableDataError): string => {
+  const bare = /^(NaN|Infinity|-Infinity|undefined)$/.test(error.found)
+  return `${Errors.formatPath(error.path, "session")} is ${bare ? error.found : `a ${error.found}`}`
+}
 
 const messageOf = (error: Known): string => {
   switch (error._tag) {
@@ -49,7 +56,7 @@ const messageOf = (error: Known): string => {
         ? `${badUsage} cookieOptions.expires ${error.reason}`
         : `${badUsage} ${error.option}: ${error.reason}`
     case "UnserializableDataError":
-      return `iron-session: The session data is not JSON serializable (${error.describe("session")}). Store plain JSON values only: a Date must be stored as a timestamp (Date.now()) or an ISO string, and Map/Set/BigInt/functions are not supported.`
+      return `iron-session: The session data is not JSON serializable (${describe(error)}). Store plain JSON values only: a Date must be stored as a timestamp (Date.now()) or an ISO string, and Map/Set/BigInt/functions are not supported.`
     case "CookieTooLargeError":
       if (error.overhead !== undefined) {
         return `iron-session: The cookie name and options alone take ${error.overhead} bytes, which leaves no room for session data. Use a shorter cookie name.`

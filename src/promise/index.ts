@@ -7,26 +7,29 @@
  * import { getIronSession } from "effect-iron-session/promise"
  * ```
  *
- * Underneath it is the Effect library (the Seal, CookieStore and Session
- * services) run through one `ManagedRuntime`, built once for the module. The
- * facade only translates: options in, plain `Error`s with iron-session's
- * phrases out.
+ * Underneath is the library's one session engine, the same the Effect API
+ * runs (sealing, cookies, the size budget, chunks, destroy), run as Effects on
+ * the default runtime. The facade only translates: options in, plain `Error`s
+ * with iron-session's phrases out.
+ *
+ * The published build of this entry is one pre-bundled file with the parts of
+ * `effect` it uses inside, so it loads fast at cold start and does not need
+ * `effect` installed. Nothing of Effect crosses its API: Promises and plain
+ * `Error`s in and out (a thrown error's `cause` is the library's tagged
+ * error; match it by `_tag`, not with `instanceof`).
  *
  * @since 0.1.0
  */
 import type { SetCookie } from "cookie"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
-import * as Store from "../CookieStore.js"
-import { CookieNotWritableError } from "../Errors.js"
-import { DEFAULT_TTL } from "../internal/iron.js"
+import { CookieNotWritableError, type OptionsError } from "../Errors.js"
+import * as Cookie from "../internal/cookie.js"
+import { nodeCrypto } from "../internal/crypto/node.js"
+import { webCrypto } from "../internal/crypto/web.js"
+import * as iron from "../internal/iron.js"
 import * as internal from "../internal/session.js"
-import * as Seal from "../Seal.js"
-import type * as Session from "../Session.js"
-import type { InvalidCookieError } from "../Session.js"
 import { toError, unwrap } from "./errors.js"
 import type { IncomingMessage, ServerResponse } from "./nodeTypes.js"
 
@@ -174,57 +177,119 @@ export interface NextResponseCookies {
 /**
  * The one runtime of the facade, built on first use and kept for the module's
  * life: building it per call would cost a layer build per request.
- */
-const runtime = ManagedRuntime.make(Seal.layer)
+
+/** The crypto the facade runs on: `node:crypto` where the runtime has it, Web Crypto elsewhere. */
+const crypto = nodeCrypto ?? webCrypto
 
 /** Per-request session state, shared by a session and its rebuilds after `updateConfig`. */
 const states: internal.States = new WeakMap()
 
 /** iron-session's default ttl, in its unit (seconds). */
-const FOURTEEN_DAYS = Duration.toSeconds(DEFAULT_TTL)
+const FOURTEEN_DAYS = Duration.toSeconds(iron.DEFAULT_TTL)
 
-/** iron-session reads a single password as the map `{ 1: password }`. */
-const passwordMap = (password: Password): Seal.Password =>
-  typeof password === "string" ? { 1: password } : (password as Seal.PasswordMap)
+/** iron-session's ttl (seconds, `0` for none) as a Duration. */
+const ttlOf = internal.ttlFromSeconds
 
-const ttlOf = (seconds: number): Duration.Duration => (seconds === 0 ? Duration.infinity : Duration.seconds(seconds))
-
-const reasonOf = (error: Seal.UnsealError | InvalidCookieError): UnsealErrorReason =>
+const reasonOf = (error: internal.InvalidCookieError): UnsealErrorReason =>
   error._tag === "SealExpiredError"
     ? "expired"
     : error._tag === "BadSealError" && error.reason === "unknown-password-id"
       ? "unknown-password"
       : "invalid"
 
-/** iron-session's options as the Session service's. */
-const sessionOptions = (options: SessionOptions): Session.Options<unknown, unknown> => {
-  const cookieOptions = options.cookieOptions
-  // `maxAge: undefined` asks for a browser-session cookie, and iron-session
-  // then seals with no expiry at all: the browser decides when it ends.
-  const browserSession = cookieOptions !== undefined && "maxAge" in cookieOptions && cookieOptions.maxAge === undefined
-  const onUnsealError = options.onUnsealError
-  return {
-    schema: Schema.Unknown,
-    cookieName: options.cookieName,
-    password: options.password ? passwordMap(options.password) : (undefined as never),
-    ttl: ttlOf(browserSession ? 0 : (options.ttl ?? FOURTEEN_DAYS)),
-    cookieOptions,
-    chunk: options.chunk,
-    onRejected:
-      onUnsealError === undefined ? undefined : ({ error }) => Effect.sync(() => onUnsealError(reasonOf(error), error)),
-  }
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+/**
+ * iron-session seals with no expiry when `ttl` is 0 or `maxAge` is explicitly
+ * undefined, and says nothing. The facade does the same (a switch must not
+ * change what a cookie is), and says so once per configuration.
+ */
+const warned = new Set<string>()
+const warnNeverExpires = (key: string, where: string) => {
+  if (warned.has(key)) return
+  warned.add(key)
+  console.warn(
+    `iron-session: ${where} makes seals that never expire: a stolen cookie or token stays valid forever. Give a positive ttl (seconds) unless that is what you want.`,
+  )
 }
 
-const build = (options: SessionOptions) =>
-  Effect.flatMap(Seal.Seal, (seal) => internal.make(sessionOptions(options), seal, states))
+/** The engine for a set of options, built once per distinct configuration. */
+interface Built {
+  readonly engine: internal.Engine<unknown>
+}
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+const configurations = new Map<string, Built>()
+const MAX_CONFIGURATIONS = 64
+const byObject = new WeakMap<SessionOptions, { readonly key: string; readonly built: Built }>()
+
+/**
+ * What makes two options objects the same configuration. Options objects are
+ * usually one module-level constant, but inline literals (`{ cookieName,
+ * password }` in every handler) are common too, so equal options share one
+ * built engine instead of rebuilding it per request.
+ */
+const keyOf = (options: SessionOptions): string =>
+  JSON.stringify([
+    options.cookieName,
+    options.password,
+    options.ttl,
+    options.chunk,
+    options.cookieOptions === undefined
+      ? null
+      : Object.entries(options.cookieOptions).map(([k, v]) => [
+          k,
+          v instanceof Date ? v.getTime() : v === undefined ? "(undefined)" : v,
+        ]),
+  ])
+
+const build = (options: SessionOptions): Built => {
+  const cookieOptions = options.cookieOptions ?? {}
+  // `maxAge: undefined` asks for a browser-session cookie, and iron-session
+  // then seals with no expiry at all: the browser decides when it ends.
+  const browserSession = "maxAge" in cookieOptions && cookieOptions.maxAge === undefined
+  const ttl = browserSession ? 0 : (options.ttl ?? FOURTEEN_DAYS)
+  const resolved = internal.resolve(crypto, {
+    cookieName: options.cookieName,
+    password: options.password,
+    ttl: ttlOf(ttl),
+    attributes: cookieOptions,
+    chunk: options.chunk === true,
+    strictName: false,
+    ironOrder: true,
+    codec: internal.identity,
+    policy: "reset",
+    onRejected: undefined,
+  })
+  if (!("sealer" in resolved)) throw toError(resolved)
+  return { engine: internal.make(resolved, states) }
+}
+
+const sessionFor = (options: SessionOptions): Built => {
+  const remembered = byObject.get(options)
+  const key = keyOf(options)
+  if (remembered !== undefined && remembered.key === key) return remembered.built
+  let built = configurations.get(key)
+  if (built === undefined) {
+    built = build(options)
+    const browserSession =
+      options.cookieOptions !== undefined &&
+      "maxAge" in options.cookieOptions &&
+      options.cookieOptions.maxAge === undefined
+    if (options.ttl === 0 || browserSession) {
+      warnNeverExpires(key, browserSession ? "cookieOptions.maxAge: undefined" : "ttl: 0")
+    }
+    if (configurations.size >= MAX_CONFIGURATIONS) configurations.delete(configurations.keys().next().value as string)
+    configurations.set(key, built)
+  }
+  byObject.set(options, { key, built })
+  return built
+}
 
 /** The jar behind one of our own adapters, so it is used directly. */
 const jarOf = Symbol.for("effect-iron-session/promise/jar")
 
-const toCookieJar = (jar: Store.Jar): CookieJar => {
-  const cookieJar: CookieJar & { [jarOf]: Store.Jar } = {
+const toCookieJar = (jar: Cookie.Jar): CookieJar => {
+  const cookieJar: CookieJar & { [jarOf]: Cookie.Jar } = {
     read: (name) => jar.read(name),
     names: () => [...jar.names()],
     assertWritable: () => {
@@ -233,9 +298,9 @@ const toCookieJar = (jar: Store.Jar): CookieJar => {
     },
     write: (name, value, options) => {
       try {
-        jar.write(Store.unsafeCookie(name, value, options))
+        jar.write(Cookie.unsafeCookie(name, value, options))
       } catch (error) {
-        if (error instanceof Store.NotWritable) {
+        if (error instanceof Cookie.NotWritable) {
           throw toError(new CookieNotWritableError({ cookieName: name, reason: error.reason }))
         }
         throw error
@@ -247,15 +312,15 @@ const toCookieJar = (jar: Store.Jar): CookieJar => {
 }
 
 /** A jar written for iron-session, used as it is: whatever it throws is thrown. */
-const fromCookieJar = (cookieJar: CookieJar): Store.Jar =>
-  (cookieJar as Partial<Record<typeof jarOf, Store.Jar>>)[jarOf] ?? {
+const fromCookieJar = (cookieJar: CookieJar): Cookie.Jar =>
+  (cookieJar as Partial<Record<typeof jarOf, Cookie.Jar>>)[jarOf] ?? {
     read: (name) => cookieJar.read(name),
     names: () => cookieJar.names?.() ?? [],
     notWritable: () => {
       cookieJar.assertWritable?.()
       return undefined
     },
-    write: ({ name, value, options }) => cookieJar.write(name, value, options),
+    write: ({ name, value, attributes }) => cookieJar.write(name, value, attributes),
   }
 
 /**
@@ -281,7 +346,7 @@ const fromCookieJar = (cookieJar: CookieJar): Store.Jar =>
  * @category adapters
  */
 export const nodeCookies = (req: IncomingMessage, res: ServerResponse): CookieJar =>
-  toCookieJar(Store.nodeJar(req, res))
+  toCookieJar(Cookie.nodeJar(req, res))
 
 /**
  * Web-standard `Request` plus a `Response`, a bare `Headers`, or Next's `NextResponse`.
@@ -304,7 +369,7 @@ export const nodeCookies = (req: IncomingMessage, res: ServerResponse): CookieJa
  * @category adapters
  */
 export const webCookies = (request: Request, response: Response | Headers): CookieJar =>
-  toCookieJar(Store.webJar(request, response))
+  toCookieJar(Cookie.webJar(request, response))
 
 /**
  * Next.js `proxy.ts` (`middleware.ts` before Next 16): writes go to
@@ -334,31 +399,25 @@ export const webCookies = (request: Request, response: Response | Headers): Cook
 export const nextProxyCookies = (
   request: { cookies: NextRequestCookies },
   response: { cookies: NextResponseCookies },
-): CookieJar => toCookieJar(Store.nextProxyJar(request, response))
+): CookieJar => toCookieJar(Cookie.nextProxyJar(request, response))
 
-const createSession = async <T extends object>(jar: Store.Jar, options: SessionOptions): Promise<IronSession<T>> => {
-  const store = Store.make(jar)
-  const opened = unwrap(
-    await runtime.runPromiseExit(
-      Effect.flatMap(build(options), (session) =>
-        Effect.map(session.get, (data) => [session, data] as const).pipe(
-          Effect.provideService(Store.CookieStore, store),
-        ),
-      ),
-    ),
-  )
-  let session = opened[0]
-  const data = Option.getOrUndefined(opened[1])
+const createSession = async <T extends object>(jar: Cookie.Jar, options: SessionOptions): Promise<IronSession<T>> => {
+  let { engine } = sessionFor(options)
+  const cookies = Cookie.makeCookies(jar)
+  const read = unwrap(await Effect.runPromiseExit(engine.get(cookies)))
+  const onUnsealError = options.onUnsealError
+  if (onUnsealError !== undefined && Option.isNone(read)) {
+    const rejection = unwrap(await Effect.runPromiseExit(engine.rejection(cookies)))
+    if (Option.isSome(rejection)) onUnsealError(reasonOf(rejection.value), rejection.value)
+  }
+  const data = Option.getOrUndefined(read)
   const object: Record<string, unknown> = isObject(data) ? data : {}
   let destroyed = false
-
-  const inRequest = <A, E>(effect: Effect.Effect<A, E, Store.CookieStore>) =>
-    Effect.provideService(effect, Store.CookieStore, store)
 
   Object.defineProperties(object, {
     updateConfig: {
       value: function updateConfig(newOptions: SessionOptions) {
-        session = unwrap(runtime.runSyncExit(build(newOptions)))
+        engine = sessionFor(newOptions).engine
       },
     },
     save: {
@@ -366,14 +425,14 @@ const createSession = async <T extends object>(jar: Store.Jar, options: SessionO
         // An emptied, destroyed session writes nothing; one with data written
         // back is refused by the session itself (SessionDestroyedError).
         if (destroyed && Object.keys(object).length === 0) return
-        unwrap(await runtime.runPromiseExit(inRequest(session.set({ ...object }))))
+        unwrap(await Effect.runPromiseExit(engine.set(cookies, { ...object })))
       },
     },
     destroy: {
       value: function destroy() {
         destroyed = true
         for (const key of Object.keys(object)) delete object[key]
-        unwrap(runtime.runSyncExit(inRequest(session.destroy)))
+        unwrap(Effect.runSyncExit(engine.destroy(cookies)))
       },
     },
   })
@@ -428,13 +487,30 @@ export async function getIronSession<T extends object>(
   if (!third) {
     const options = second as SessionOptions
     if (isCookieJar(first)) return createSession<T>(fromCookieJar(first), options)
-    if (isCookieStore(first)) return createSession<T>(Store.cookiesJar(first), options)
+    if (isCookieStore(first)) return createSession<T>(Cookie.cookiesJar(first), options)
     throw new Error(badUsage)
   }
   const jar = isWebRequest(first)
-    ? Store.webJar(first, second as Response | Headers)
-    : Store.nodeJar(first as Store.NodeRequest, second as Store.NodeResponse)
+    ? Cookie.webJar(first, second as Response | Headers)
+    : Cookie.nodeJar(first as Cookie.NodeRequest, second as Cookie.NodeResponse)
   return createSession<T>(jar, third)
+}
+
+/** A sealer per distinct `{ password, ttl }`, built once. */
+const sealers = new Map<string, iron.Sealer>()
+
+const sealerFor = (password: Password, ttl: number): iron.Sealer => {
+  const key = JSON.stringify([password, ttl])
+  let sealer = sealers.get(key)
+  if (sealer === undefined) {
+    const made = iron.makeSealer(crypto, { password, ttl: ttlOf(ttl) }, true)
+    if (!iron.isSealer(made)) throw toError(made as OptionsError)
+    if (ttl === 0) warnNeverExpires(`seal:${key}`, "sealData with ttl: 0")
+    if (sealers.size >= MAX_CONFIGURATIONS) sealers.delete(sealers.keys().next().value as string)
+    sealers.set(key, made)
+    sealer = made
+  }
+  return sealer
 }
 
 /**
@@ -445,8 +521,9 @@ export async function getIronSession<T extends object>(
  * @category seal
  */
 export async function sealData(data: unknown, { password, ttl = FOURTEEN_DAYS }: { password: Password; ttl?: number }) {
+  const sealer = sealerFor(password, ttl)
   const copy = isObject(data) ? { ...data } : data
-  return unwrap(await runtime.runPromiseExit(Seal.seal(copy, { password: passwordMap(password), ttl: ttlOf(ttl) })))
+  return unwrap(await Effect.runPromiseExit(iron.seal(sealer, copy)))
 }
 
 /**
@@ -463,8 +540,8 @@ export async function unsealData<T>(
     onUnsealError,
   }: { password: Password; ttl?: number; onUnsealError?: (reason: UnsealErrorReason, error: unknown) => void },
 ): Promise<T> {
-  const exit = await runtime.runPromiseExit(Effect.either(Seal.unseal(seal, { password: passwordMap(password) })))
-  const result = unwrap(exit)
+  const sealer = sealerFor(password, FOURTEEN_DAYS)
+  const result = unwrap(await Effect.runPromiseExit(Effect.either(iron.unseal(sealer, seal))))
   if (result._tag === "Right") return (result.right ?? {}) as T
   onUnsealError?.(reasonOf(result.left), result.left)
   return {} as T
