@@ -3,11 +3,12 @@
  *
  *   SESSION_PASSWORD=... npx tsx examples/node-http.ts   (then open http://127.0.0.1:3001)
  *
- * The session layer is built once for the app (its options are checked then);
- * each request provides its own CookieStore.
+ * The session layer is built once, before the server listens: a missing or
+ * short SESSION_PASSWORD stops the program there, with a message, instead of
+ * failing the first request. Each request provides its own CookieStore.
  */
 import { createServer } from "node:http"
-import { Config, ConfigProvider, Effect, Layer, ManagedRuntime, Option, Schema } from "effect"
+import { Config, Effect, ManagedRuntime, Option, Schema } from "effect"
 import { CookieStore, Session } from "effect-iron-session"
 
 // 1. Declare the session: its data, its cookie, its password.
@@ -26,31 +27,30 @@ class Visits extends Session.Tag<Visits>()("example/Visits", {
 
 // 2. A handler reads and writes the session as Effects.
 const handler = Effect.gen(function* () {
-  const visits = yield* Visits
-  const current = yield* visits.get
-  const next = Option.match(current, {
+  const next = Option.match(yield* Visits.get, {
     onNone: () => ({ count: 1, firstSeen: new Date() }),
     onSome: (v) => ({ ...v, count: v.count + 1 }),
   })
-  yield* visits.set(next)
+  yield* Visits.set(next)
   return `Visit number ${next.count}, first seen ${next.firstSeen.toISOString()}\n`
 })
 
-// 3. Build the app's layer once; provide a CookieStore per request.
-const development = ConfigProvider.fromMap(new Map([["SESSION_PASSWORD", "development-password-of-32-characters!"]]))
-const runtime = ManagedRuntime.make(
-  Visits.layer.pipe(
-    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromEnv().pipe(ConfigProvider.orElse(() => development)))),
-  ),
-)
+// 3. Build the session layer once, before listening; provide a CookieStore per request.
+const runtime = ManagedRuntime.make(Visits.layer)
+try {
+  await runtime.runtime()
+} catch (error) {
+  console.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+}
 
 const server = createServer((req, res) => {
-  const program = handler.pipe(Effect.provideService(CookieStore.CookieStore, CookieStore.fromNode(req, res)))
+  const program = handler.pipe(Effect.provide(CookieStore.layerNode(req, res)))
   runtime.runPromise(program).then(
     (body) => res.end(body),
     (error: unknown) => {
       res.statusCode = 500
-      res.end(String(error))
+      res.end(error instanceof Error ? error.message : String(error))
     },
   )
 })

@@ -10,9 +10,12 @@ import {
   HttpServer,
   HttpServerResponse,
 } from "@effect/platform"
+import * as Cookies from "@effect/platform/Cookies"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Config, ConfigProvider, Context, Effect, Layer, Option, Schema } from "effect"
+import { Config, ConfigProvider, Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { HttpSession, Session } from "effect-iron-session"
+import fc from "fast-check"
+import { TOKEN } from "../src/internal/cookie.js"
 import { cookieHeaderFrom } from "./helpers/server.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
@@ -272,4 +275,16 @@ describe("HttpSession with HttpApi", () => {
     const response = await call("GET", "/me", { cookie: `api_auth=${parts.join("*")}` })
     expect(response.status).toBe(401)
   })
+})
+
+describe("cookie names on the Effect side", () => {
+  it.prop(
+    "a name passes the Effect API's check exactly when @effect/platform's Cookies.makeCookie takes it",
+    [fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.stringMatching(/^[!-~]{1,12}$/))],
+    ([name]) => {
+      const platform = Either.isRight(Cookies.makeCookie(name, "v"))
+      expect(TOKEN.test(name)).toBe(platform)
+    },
+    { timeout: 60_000, fastCheck: { numRuns: 2000 } },
+  )
 })

@@ -641,3 +641,116 @@ describe("Session size on Next.js, which adds an Expires", () => {
     for (const h of sent) expect(new TextEncoder().encode(h).length).toBeLessThanOrEqual(4096)
   })
 })
+
+describe("Session declared with accessors and Config", () => {
+  class Configured extends Session.Tag<Configured>()("test/Configured", {
+    schema: User,
+    cookieName: Config.string("COOKIE_NAME"),
+    password: Config.redacted("SESSION_PASSWORD"),
+    ttl: Config.duration("SESSION_TTL"),
+    chunk: Config.boolean("SESSION_CHUNK"),
+    cookieOptions: {
+      secure: Config.boolean("COOKIE_SECURE"),
+      sameSite: Config.literal("lax", "strict", "none")("COOKIE_SAME_SITE"),
+      path: "/app",
+    },
+  }) {}
+  const env = (entries: Record<string, string>) =>
+    Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(entries))))
+  const good = {
+    COOKIE_NAME: "configured",
+    SESSION_PASSWORD: password,
+    SESSION_TTL: "2 hours",
+    SESSION_CHUNK: "false",
+    COOKIE_SECURE: "false",
+    COOKIE_SAME_SITE: "strict",
+  }
+
+  it.effect("reads every option from Config when the layer is built, cookieOptions included", () =>
+    Effect.gen(function* () {
+      const { result, store } = yield* request(
+        Effect.gen(function* () {
+          yield* Configured.set(ada)
+          return yield* Configured.get
+        }),
+      ).pipe(Effect.provide(Configured.layer.pipe(Layer.provide(env(good)))))
+      expect(value(result)).toEqual(Option.some(ada))
+      expect(store.setCookieHeaders[0]).toMatch(
+        /^configured=Fe26\.2\*1\*[^;]+; Max-Age=7140; Path=\/app; HttpOnly; SameSite=Strict$/,
+      )
+      expect(store.setCookieHeaders[0]).not.toContain("Secure")
+    }),
+  )
+
+  it.effect("fails the layer at start-up for a missing or bad value, naming it", () =>
+    Effect.gen(function* () {
+      const build = (entries: Record<string, string>) =>
+        Effect.flip(Layer.build(Configured.layer.pipe(Layer.provide(env(entries)))).pipe(Effect.scoped))
+      const { SESSION_PASSWORD: _, ...noPassword } = good
+      expect(String(yield* build(noPassword))).toContain("SESSION_PASSWORD")
+      expect(String(yield* build({ ...good, COOKIE_SECURE: "maybe" }))).toContain("COOKIE_SECURE")
+      expect(String(yield* build({ ...good, COOKIE_SAME_SITE: "sometimes" }))).toContain("COOKIE_SAME_SITE")
+      expect(yield* build({ ...good, SESSION_PASSWORD: "short" })).toMatchObject({ _tag: "PasswordTooShortError" })
+      expect(yield* build({ ...good, COOKIE_NAME: "a b" })).toMatchObject({
+        _tag: "InvalidOptionError",
+        option: "cookieName",
+      })
+    }),
+  )
+
+  it.effect("gives accessors that need only the session and the request's CookieStore", () =>
+    Effect.gen(function* () {
+      const first = yield* request(
+        Effect.gen(function* () {
+          const before = yield* Auth.get
+          yield* Auth.set(ada)
+          yield* Auth.update((current) => ({ ...Option.getOrThrow(current), name: "Ada L." }))
+          yield* Auth.save
+          return { before, rejection: yield* Auth.rejection }
+        }),
+      )
+      expect(value(first.result)).toEqual({ before: Option.none(), rejection: Option.none() })
+      expect(first.store.setCookieHeaders).toHaveLength(3)
+      const second = yield* request(
+        Effect.gen(function* () {
+          const user = yield* Auth.get
+          yield* Auth.destroy
+          return { user, after: yield* Auth.get }
+        }),
+        first.store.cookies,
+      )
+      expect(value(second.result)).toEqual({ user: Option.some({ ...ada, name: "Ada L." }), after: Option.none() })
+      expect(second.store.cookies.size).toBe(0)
+    }).pipe(Effect.provide(Auth.layer)),
+  )
+})
+
+describe("Session cookie names and prefixes, checked when the layer is built", () => {
+  const build = (cookieName: string, cookieOptions: CookieStore.CookieOptions = {}) =>
+    Effect.flip(Session.make({ schema: User, cookieName, password, cookieOptions }))
+
+  it.effect("refuses a name @effect/platform would refuse (RFC 6265 tokens only)", () =>
+    Effect.gen(function* () {
+      for (const name of ["app:session", "a b", "a;b", "ünïcode", "a=b", "(x)"]) {
+        expect(yield* build(name)).toMatchObject({ _tag: "InvalidOptionError", option: "cookieName" })
+      }
+    }),
+  )
+
+  it.effect("refuses __Host- with a Domain, a Path other than /, or without Secure; __Secure- without Secure", () =>
+    Effect.gen(function* () {
+      expect(yield* build("__Host-s", { domain: "example.com" })).toMatchObject({ option: "cookieOptions.domain" })
+      expect(yield* build("__Host-s", { path: "/app" })).toMatchObject({ option: "cookieOptions.path" })
+      expect(yield* build("__Host-s", { secure: false })).toMatchObject({ option: "cookieOptions.secure" })
+      expect(yield* build("__secure-s", { secure: false })).toMatchObject({ option: "cookieOptions.secure" })
+      const fine = yield* Session.make({ schema: User, cookieName: "__Host-s", password })
+      expect(fine.cookieName).toBe("__Host-s")
+    }),
+  )
+
+  it.effect("refuses a maxAge that is not a finite duration", () =>
+    Effect.gen(function* () {
+      expect(yield* build("s", { maxAge: Duration.infinity })).toMatchObject({ option: "cookieOptions.maxAge" })
+    }),
+  )
+})

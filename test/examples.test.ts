@@ -42,4 +42,23 @@ describe("the examples run", () => {
       child.kill()
     }
   })
+
+  it("examples/node-http.ts stops before it listens when SESSION_PASSWORD is missing or short", async () => {
+    for (const value of [undefined, "short"]) {
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: "0" }
+      delete env.SESSION_PASSWORD
+      if (value !== undefined) env.SESSION_PASSWORD = value
+      const result = await promisify(execFile)(process.execPath, [tsx, "examples/node-http.ts"], {
+        cwd: root,
+        env,
+        timeout: 30_000,
+      }).then(
+        () => ({ code: 0, stdout: "", stderr: "" }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      )
+      expect(result.code).toBe(1)
+      expect(result.stdout).not.toContain("http://")
+      expect(result.stderr).toMatch(value === undefined ? /Cannot start: .*SESSION_PASSWORD/ : /shorter than 32/)
+    }
+  })
 })

@@ -25,6 +25,7 @@ import {
   nodeServer,
   normalizeSetCookies,
   normalizeValue,
+  ours as oursLib,
   password,
   reasons,
   type Scenario,
@@ -33,6 +34,7 @@ import {
   snapshot,
   syncFailure,
   tamper,
+  theirs as theirsLib,
   visit,
   withListening,
 } from "./helpers/differential.js"
@@ -1261,5 +1263,169 @@ describe("promise facade vs iron-session 9: intentional differences", () => {
         seen: ["invalid"],
       },
     })
+  })
+})
+
+/**
+ * The rules of issue "API 1.0" on the facade's side. Where iron-session
+ * behaves the same, the scenario is differential; where the facade differs on
+ * purpose, both behaviours are asserted (and listed in the README).
+ */
+describe("promise facade vs iron-session 9: safety rules shared with the Effect API", () => {
+  const both = async <O>(scenario: Scenario<O>) => differential(scenario)
+
+  it("an expired-looking forgery reads as expired on both, in iron's order (the facade's onUnsealError reasons)", async () => {
+    const scenario: Scenario<unknown> = async (lib) => {
+      const sealed = await lib.sealData({ admin: false }, { password })
+      const parts = sealed.slice(0, -2).split("*")
+      parts[5] = "1"
+      const { seen, onUnsealError } = reasons()
+      return { unsealed: await lib.unsealData(parts.join("*"), { password, onUnsealError }), seen }
+    }
+    await compare(scenario, (theirs) => expect(theirs).toEqual({ unsealed: {}, seen: ["expired"] }), {
+      writesSeal: false,
+    })
+  })
+
+  it("names a class instance with iron-session's exact wording: session.u is a User", async () => {
+    class User {
+      constructor(readonly id: number) {}
+    }
+    class Item {}
+    const scenario: Scenario<unknown> = async (lib) => {
+      const session = await lib.getIronSession<Data>(
+        lib.webCookies(new Request("http://127.0.0.1/"), new Headers()),
+        appOptions,
+      )
+      session.u = new User(1)
+      const first = await failure(() => session.save(), "is a User")
+      session.u = { list: [new Item()] }
+      return { first, second: await failure(() => session.save(), "(session.u.list[0] is a Item)") }
+    }
+    await compare(
+      scenario,
+      (theirs) =>
+        expect(theirs).toMatchObject({
+          first: { threw: true, contains: true },
+          second: { threw: true, contains: true },
+        }),
+      { writesSeal: false },
+    )
+  })
+
+  it("reads a cookie named constructor, toString or valueOf, as iron-session does", async () => {
+    const scenario: Scenario<unknown> = async (lib) => {
+      const out: Record<string, unknown> = {}
+      for (const cookieName of ["constructor", "toString", "valueOf"]) {
+        const options = { ...appOptions, cookieName }
+        const written = await webVisit(lib, options, {}, save({ user: "alice" }))
+        const read = await webVisit(lib, options, written.jar, nothing)
+        out[cookieName] = { setCookie: written.seen.setCookie, read: read.seen.before }
+      }
+      return out
+    }
+    await compare(
+      scenario,
+      (theirs) => {
+        for (const name of ["constructor", "toString", "valueOf"]) {
+          expect((theirs as Record<string, { read: unknown }>)[name]?.read).toEqual({ user: "alice" })
+        }
+      },
+      { writesSeal: false },
+    )
+  })
+
+  it("refuses a __Host- cookie with a Domain, a Path other than /, or without Secure, and a __Secure- cookie without Secure", async () => {
+    const cases: Record<string, SessionOptions> = {
+      "__Host- with a Domain": { ...appOptions, cookieName: "__Host-app", cookieOptions: { domain: "example.com" } },
+      "__Host- with Path=/app": { ...appOptions, cookieName: "__Host-app", cookieOptions: { path: "/app" } },
+      "__Host- not Secure": { ...appOptions, cookieName: "__Host-app", cookieOptions: { secure: false } },
+      "__Secure- not Secure": { ...appOptions, cookieName: "__Secure-app", cookieOptions: { secure: false } },
+      "__Host- done right": { ...appOptions, cookieName: "__Host-app" },
+    }
+    const scenario: Scenario<unknown> = async (lib) => {
+      const out: Record<string, unknown> = {}
+      for (const [label, options] of Object.entries(cases)) {
+        out[label] = await failure(async () => {
+          const headers = new Headers()
+          const session = await lib.getIronSession<Data>(
+            lib.webCookies(new Request("http://127.0.0.1/"), headers),
+            options,
+          )
+          session.user = "alice"
+          await session.save()
+          return normalizeSetCookies(headers.getSetCookie())
+        }, "browsers drop")
+      }
+      return out
+    }
+    const { theirs, ours } = await both(scenario)
+    // iron-session writes cookies the browser then drops without a word.
+    for (const label of Object.keys(cases)) expect(theirs).toHaveProperty([label, "threw"], false)
+    const o = ours as Record<string, Record<string, unknown>>
+    for (const label of Object.keys(cases).filter((l) => l !== "__Host- done right")) {
+      expect(o[label]).toMatchObject({ threw: true, contains: true })
+    }
+    expect(o["__Host- done right"]).toMatchObject({ threw: false })
+    expect(o["__Host- done right"]).toEqual((theirs as Record<string, unknown>)["__Host- done right"])
+  })
+
+  it("drops __proto__ keys when reading, so copying the data never gives it a prototype", async () => {
+    const posted = JSON.parse('{"prefs":{"__proto__":{"role":"admin"},"theme":"dark"}}') as Data
+    const scenario: Scenario<unknown> = async (lib) => {
+      const sealed = await lib.sealData(posted, { password })
+      const read = await lib.unsealData<{ prefs: Record<string, unknown> }>(sealed, { password })
+      const copy = Object.assign({}, read.prefs) as { role?: unknown }
+      return { keys: Object.keys(read.prefs), copiedRole: copy.role ?? null }
+    }
+    const { theirs, ours } = await both(scenario)
+    expect(theirs).toEqual({ keys: ["__proto__", "theme"], copiedRole: "admin" })
+    expect(ours).toEqual({ keys: ["theme"], copiedRole: null })
+  })
+
+  it("refuses data nested thousands of levels deep with a serializable-data error that names it, writing nothing", async () => {
+    let deep: Data = { end: true }
+    for (let i = 0; i < 4000; i++) deep = { a: deep }
+    const scenario: Scenario<unknown> = async (lib) => {
+      const headers = new Headers()
+      const session = await lib.getIronSession<Data>(
+        lib.webCookies(new Request("http://127.0.0.1/"), headers),
+        appOptions,
+      )
+      session.deep = deep
+      const saved = await failure(() => session.save(), "nested deeper than 1000 levels")
+      return { saved, setCookie: headers.getSetCookie().length }
+    }
+    const { theirs, ours } = await both(scenario)
+    // iron-session seals it, then finds the cookie too big.
+    expect(theirs).toMatchObject({ saved: { threw: true, contains: false }, setCookie: 0 })
+    expect(ours).toMatchObject({ saved: { threw: true, contains: true, name: "Error" }, setCookie: 0 })
+    const message = (ours as { saved: { message: string } }).saved.message
+    expect(message).toMatch(/^iron-session: The session data is not JSON serializable \(session\.deep\.a\.a/)
+    expect(message.length).toBeLessThan(500)
+  })
+
+  it("warns once per configuration when seals never expire (ttl: 0, maxAge: undefined), as iron-session makes them silently", async () => {
+    const warnings: Array<string> = []
+    const original = console.warn
+    console.warn = (message: unknown) => void warnings.push(String(message))
+    try {
+      const options = { ...appOptions, cookieName: "forever", ttl: 0 }
+      for (let i = 0; i < 3; i++) {
+        await oursLib.getIronSession(oursLib.webCookies(new Request("http://127.0.0.1/"), new Headers()), {
+          ...options,
+        })
+        await theirsLib.getIronSession(theirsLib.webCookies(new Request("http://127.0.0.1/"), new Headers()), {
+          ...options,
+        })
+      }
+      const browser = { ...appOptions, cookieName: "browser", cookieOptions: { maxAge: undefined } }
+      await oursLib.getIronSession(oursLib.webCookies(new Request("http://127.0.0.1/"), new Headers()), browser)
+    } finally {
+      console.warn = original
+    }
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toContain("ttl: 0 makes seals that never expire")
+    expect(warnings[1]).toContain("cookieOptions.maxAge: undefined makes seals that never expire")
   })
 })

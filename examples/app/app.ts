@@ -10,7 +10,7 @@ import { Clock, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { HttpSession } from "effect-iron-session"
 import { getIronSession } from "effect-iron-session/promise"
 import * as Pages from "./pages.js"
-import { Auth, cookieName, Profile, sessionPassword, warnAboutDevelopmentPassword } from "./session.js"
+import { Auth, cookieName, cookieSecure, Profile, sessionPassword, warnAboutDevelopmentPassword } from "./session.js"
 
 const html = (body: string, status = 200) =>
   HttpServerResponse.text(body, { status, contentType: "text/html; charset=utf-8" })
@@ -19,8 +19,7 @@ const seeOther = (location: string) => HttpServerResponse.redirect(location, { s
 const LoginForm = Schema.Struct({ name: Schema.String })
 
 const home = Effect.gen(function* () {
-  const auth = yield* Auth
-  return Option.isSome(yield* auth.get) ? seeOther("/profile") : html(Pages.login())
+  return Option.isSome(yield* Auth.get) ? seeOther("/profile") : html(Pages.login())
 })
 
 const login = Effect.gen(function* () {
@@ -28,25 +27,24 @@ const login = Effect.gen(function* () {
   const signedInAt = new Date(yield* Clock.currentTimeMillis)
   const profile = Schema.decodeUnknownOption(Profile)({ name: form.name, signedInAt: signedInAt.getTime(), counter: 0 })
   if (Option.isNone(profile)) return html(Pages.login("Use a name of 1 to 40 characters."), 400)
-  yield* (yield* Auth).set(profile.value)
+  yield* Auth.set(profile.value)
   return seeOther("/profile")
 })
 
 const profile = Effect.gen(function* () {
-  const user = yield* (yield* Auth).get
+  const user = yield* Auth.get
   return Option.match(user, { onNone: () => seeOther("/"), onSome: (u) => html(Pages.profile(u)) })
 })
 
 const counter = Effect.gen(function* () {
-  const auth = yield* Auth
-  const user = yield* auth.get
+  const user = yield* Auth.get
   if (Option.isNone(user)) return seeOther("/")
-  yield* auth.set({ ...user.value, counter: user.value.counter + 1 })
+  yield* Auth.set({ ...user.value, counter: user.value.counter + 1 })
   return seeOther("/profile")
 })
 
 const logout = Effect.gen(function* () {
-  yield* (yield* Auth).destroy
+  yield* Auth.destroy
   return seeOther("/")
 })
 
@@ -81,9 +79,9 @@ const legacy = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   const req = NodeHttpServerRequest.toIncomingMessage(request)
   const res = NodeHttpServerRequest.toServerResponse(request)
-  // The same password the Effect routes use, from the same Config.
+  // The same password and Secure flag the Effect routes use, from the same Config.
   const password = Redacted.value(yield* sessionPassword)
-  const secure = process.env.NODE_ENV === "production"
+  const secure = yield* cookieSecure
   const details = yield* Effect.promise(async () => {
     const auth = await getIronSession<{ name: string; signedInAt: number }>(req, res, {
       cookieName,

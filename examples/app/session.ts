@@ -43,13 +43,18 @@ export const sessionPassword = Config.redacted("SESSION_PASSWORD").pipe(
 
 export const cookieName = "example_session"
 
+/**
+ * `Secure` cookies: `COOKIE_SECURE` when set, else on in production. The
+ * example serves plain http on 127.0.0.1 in development.
+ */
+export const cookieSecure = Config.boolean("COOKIE_SECURE").pipe(Config.orElse(() => isProduction))
+
 export class Auth extends Session.Tag<Auth>()("example/Auth", {
   schema: Profile,
   cookieName,
   password: sessionPassword,
   ttl: "7 days",
-  // Plain http on 127.0.0.1 in development; Secure (the default) in production.
-  cookieOptions: { secure: process.env.NODE_ENV === "production" },
+  cookieOptions: { secure: cookieSecure },
 }) {}
 
 /** Says so on the console when the development password is in use. */

@@ -1,0 +1,197 @@
+/**
+ * The public API, pinned: every value export of every module is listed here
+ * (a new one fails the first test until it is added, with its types), and
+ * `expectTypeOf` fixes the exact error and requirement types of every
+ * operation, so a signature that starts listing an error it cannot produce,
+ * or loses one it can, is a compile error in `npm test`.
+ */
+import type { HttpApiSecurity } from "@effect/platform"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
+import type { ConfigError, Duration, Layer, Option, Redacted } from "effect"
+import { Config, Effect, Schema } from "effect"
+import * as Root from "effect-iron-session"
+import { CookieStore, Errors, HttpSession, Seal, Session } from "effect-iron-session"
+
+const valueExports: Record<string, ReadonlyArray<string>> = {
+  Errors: [
+    "BadSealError",
+    "CookieNotWritableError",
+    "CookieTooLargeError",
+    "InvalidOptionError",
+    "InvalidPasswordError",
+    "MissingOptionError",
+    "PasswordTooShortError",
+    "SchemaMismatchError",
+    "SealExpiredError",
+    "SessionDestroyedError",
+    "UnserializableDataError",
+    "formatPath",
+  ],
+  Seal: [
+    "CryptoBackend",
+    "Seal",
+    "backends",
+    "layer",
+    "layerConfig",
+    "layerWebCrypto",
+    "make",
+    "seal",
+    "sealSchema",
+    "unseal",
+    "unsealSchema",
+  ],
+  CookieStore: [
+    "CookieStore",
+    "NotWritable",
+    "fromNextCookies",
+    "fromNextProxy",
+    "fromNode",
+    "fromWeb",
+    "layerMemory",
+    "layerNextCookies",
+    "layerNextProxy",
+    "layerNode",
+    "layerWeb",
+    "make",
+    "makeMemory",
+  ],
+  Session: ["Tag", "layer", "make"],
+  HttpSession: ["Cookies", "layerAuthentication", "layerCookies", "middleware", "security"],
+}
+
+describe("the public API", () => {
+  it("exports exactly the listed values from each module", () => {
+    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession }
+    expect(Object.keys(Root).sort()).toEqual(Object.keys(valueExports).sort())
+    for (const [name, module] of Object.entries(modules)) {
+      expect([name, Object.keys(module).sort()]).toEqual([name, [...(valueExports[name] ?? [])].sort()])
+    }
+  })
+})
+
+const password = "a-password-that-is-at-least-32-characters-long"
+const User = Schema.Struct({ id: Schema.Number, signedInAt: Schema.DateFromNumber })
+type User = typeof User.Type
+
+class Auth extends Session.Tag<Auth>()("api/Auth", {
+  schema: User,
+  cookieName: Config.string("COOKIE_NAME"),
+  password: Config.redacted("SESSION_PASSWORD"),
+  ttl: Config.duration("SESSION_TTL"),
+  chunk: Config.boolean("SESSION_CHUNK"),
+  cookieOptions: { secure: Config.boolean("COOKIE_SECURE"), path: "/" },
+}) {}
+
+class Strict extends Session.Tag<Strict>()("api/Strict", {
+  schema: User,
+  cookieName: "strict",
+  password,
+  invalidCookie: "fail",
+}) {}
+
+type Store = CookieStore.CookieStore
+type SaveError =
+  | Errors.SessionDestroyedError
+  | Errors.CookieNotWritableError
+  | Errors.CookieTooLargeError
+  | Errors.SchemaMismatchError
+  | Errors.UnserializableDataError
+  | Errors.InvalidOptionError
+type OptionsError =
+  | Errors.PasswordTooShortError
+  | Errors.InvalidPasswordError
+  | Errors.InvalidOptionError
+  | Errors.MissingOptionError
+type InvalidCookie = Errors.SealExpiredError | Errors.BadSealError | Errors.SchemaMismatchError
+
+describe("the exact types of the Effect API", () => {
+  it("Seal: a configured sealer fails only with data errors; one-offs add the option errors", () => {
+    expectTypeOf(Seal.make({ password })).toEqualTypeOf<Effect.Effect<Seal.Seal, OptionsError>>()
+    expectTypeOf(Seal.layer({ password })).toEqualTypeOf<Layer.Layer<Seal.Seal, OptionsError>>()
+    expectTypeOf(Seal.layerConfig({ password: Config.redacted("P"), ttl: "1 hour" })).toEqualTypeOf<
+      Layer.Layer<Seal.Seal, OptionsError | ConfigError.ConfigError>
+    >()
+    expectTypeOf<Seal.Seal["seal"]>().toEqualTypeOf<
+      (data: unknown) => Effect.Effect<string, Errors.UnserializableDataError>
+    >()
+    expectTypeOf<Seal.Seal["unseal"]>().toEqualTypeOf<
+      (sealed: string) => Effect.Effect<unknown, Errors.SealExpiredError | Errors.BadSealError>
+    >()
+    expectTypeOf<ReturnType<ReturnType<Seal.Seal["sealSchema"]>>>().toEqualTypeOf<
+      Effect.Effect<string, Errors.UnserializableDataError | Errors.SchemaMismatchError, unknown>
+    >()
+    const sealer = Effect.runSync(Seal.make({ password }))
+    expectTypeOf(sealer.unsealSchema(User)("x")).toEqualTypeOf<
+      Effect.Effect<User, Errors.SealExpiredError | Errors.BadSealError | Errors.SchemaMismatchError>
+    >()
+    expectTypeOf(Seal.seal({}, { password })).toEqualTypeOf<
+      Effect.Effect<string, OptionsError | Errors.UnserializableDataError>
+    >()
+    expectTypeOf(Seal.unseal("x", { password })).toEqualTypeOf<
+      Effect.Effect<unknown, OptionsError | Errors.SealExpiredError | Errors.BadSealError>
+    >()
+    expectTypeOf(Seal.sealSchema(User)({ id: 1, signedInAt: new Date() }, { password })).toEqualTypeOf<
+      Effect.Effect<string, OptionsError | Errors.UnserializableDataError | Errors.SchemaMismatchError>
+    >()
+    expectTypeOf(Seal.unsealSchema(User)("x", { password })).toEqualTypeOf<
+      Effect.Effect<User, OptionsError | Errors.SealExpiredError | Errors.BadSealError | Errors.SchemaMismatchError>
+    >()
+    expectTypeOf(Seal.layerWebCrypto).toEqualTypeOf<Layer.Layer<never>>()
+    expectTypeOf(Seal.backends).toEqualTypeOf<{
+      readonly node: Seal.Backend | undefined
+      readonly webcrypto: Seal.Backend
+    }>()
+    expectTypeOf<Effect.Effect.Success<typeof Seal.CryptoBackend>>().toEqualTypeOf<Seal.Backend>()
+    expectTypeOf<Effect.Effect.Context<typeof Seal.CryptoBackend>>().toEqualTypeOf<never>()
+    expectTypeOf<Seal.Password>().toEqualTypeOf<string | Redacted.Redacted<string> | Seal.PasswordMap>()
+    expectTypeOf<Seal.Options["ttl"]>().toEqualTypeOf<Duration.DurationInput | undefined>()
+  })
+
+  it("Session: accessors on the declared class need the session and the request's CookieStore", () => {
+    expectTypeOf(Auth.get).toEqualTypeOf<Effect.Effect<Option.Option<User>, never, Auth | Store>>()
+    expectTypeOf(Auth.set).toEqualTypeOf<(value: User) => Effect.Effect<void, SaveError, Auth | Store>>()
+    expectTypeOf(Auth.update).toEqualTypeOf<
+      (f: (current: Option.Option<User>) => User) => Effect.Effect<void, SaveError, Auth | Store>
+    >()
+    expectTypeOf(Auth.save).toEqualTypeOf<Effect.Effect<void, SaveError, Auth | Store>>()
+    expectTypeOf(Auth.destroy).toEqualTypeOf<Effect.Effect<void, Errors.CookieNotWritableError, Auth | Store>>()
+    expectTypeOf(Auth.rejection).toEqualTypeOf<Effect.Effect<Option.Option<InvalidCookie>, never, Auth | Store>>()
+    expectTypeOf(Auth.layer).toEqualTypeOf<Layer.Layer<Auth, ConfigError.ConfigError | OptionsError>>()
+    // Under the "fail" policy, reading fails with why the cookie was refused.
+    expectTypeOf(Strict.get).toEqualTypeOf<Effect.Effect<Option.Option<User>, InvalidCookie, Strict | Store>>()
+    expectTypeOf(Strict.save).toEqualTypeOf<Effect.Effect<void, SaveError | InvalidCookie, Strict | Store>>()
+    // The service value is still there.
+    expectTypeOf(Effect.flatMap(Auth, (auth) => auth.get)).toEqualTypeOf<
+      Effect.Effect<Option.Option<User>, never, Auth | Store>
+    >()
+    expectTypeOf(Session.make({ schema: User, cookieName: "a", password })).toEqualTypeOf<
+      Effect.Effect<Session.Session<User, never>, Session.LayerError>
+    >()
+    expectTypeOf<Session.LayerError>().toEqualTypeOf<ConfigError.ConfigError | OptionsError>()
+    expectTypeOf<Session.SaveError>().toEqualTypeOf<SaveError>()
+    expectTypeOf<Session.InvalidCookieError>().toEqualTypeOf<InvalidCookie>()
+  })
+
+  it("CookieStore: the Effect API's cookie options are @effect/platform's", () => {
+    type Platform = NonNullable<import("@effect/platform/Cookies").Cookie["options"]>
+    expectTypeOf<CookieStore.CookieOptions>().toEqualTypeOf<Platform>()
+    const store = CookieStore.makeMemory()
+    expectTypeOf(store.get("a")).toEqualTypeOf<Effect.Effect<Option.Option<string>>>()
+    expectTypeOf(store.set("a", "b", { maxAge: "1 hour" })).toEqualTypeOf<
+      Effect.Effect<void, Errors.CookieNotWritableError | Errors.InvalidOptionError>
+    >()
+    expectTypeOf(CookieStore.layerWeb(new Request("http://x"), new Headers())).toEqualTypeOf<Layer.Layer<Store>>()
+    expectTypeOf(CookieStore.make).parameter(0).toEqualTypeOf<CookieStore.Jar>()
+    expectTypeOf<CookieStore.Cookie["attributes"]["maxAge"]>().toEqualTypeOf<number | undefined>()
+  })
+
+  it("HttpSession: the middleware removes the CookieStore and needs the request", () => {
+    const handler = Auth.get
+    expectTypeOf(HttpSession.middleware(handler)).toEqualTypeOf<
+      Effect.Effect<Option.Option<User>, never, Auth | HttpServerRequest.HttpServerRequest>
+    >()
+    expectTypeOf(HttpSession.layerCookies).toEqualTypeOf<Layer.Layer<HttpSession.Cookies>>()
+    expectTypeOf(HttpSession.security("auth")).toEqualTypeOf<HttpApiSecurity.ApiKey>()
+  })
+})
