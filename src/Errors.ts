@@ -24,11 +24,13 @@ import * as Data from "effect/Data"
  * - `unknown-password-id`: the seal names a password id that is not configured.
  * - `undecryptable`: the HMAC matched but the ciphertext could not be decrypted.
  * - `not-json`: decrypted, but the plaintext is not JSON.
+ * - `purpose`: authentic, but bound to another purpose than the reader's (a
+ *   magic-link token read as a session cookie), or to none when one is expected.
  *
  * @since 0.1.0
  * @category models
  */
-export type BadSealReason = "malformed" | "integrity" | "unknown-password-id" | "undecryptable" | "not-json"
+export type BadSealReason = "malformed" | "integrity" | "unknown-password-id" | "undecryptable" | "not-json" | "purpose"
 
 /**
  * A password is shorter than the 32 characters iron requires. Raised before any
@@ -162,6 +164,8 @@ export class BadSealError extends Data.TaggedError("BadSealError")<{
         "The seal passed its integrity check but could not be decrypted. It was sealed with an incompatible implementation.",
       "not-json":
         "The seal decrypted to something that is not JSON. It was sealed by an encoder this library does not read.",
+      purpose:
+        "The seal is authentic but was made for another purpose (a token read as a session, or the other way round). Seal each kind of token with its own purpose.",
     }
     return messages[this.reason]
   }
@@ -367,6 +371,80 @@ export class SessionDestroyedError extends Data.TaggedError("SessionDestroyedErr
 }> {
   override get message(): string {
     return `Cannot save the session "${this.cookieName}": it was destroyed in this request and data was written back into it. Destroying signs the user out; saving now would sign them back in. Start a fresh session in the next request instead.`
+  }
+}
+
+/**
+ * A rolling session ended: `idle`, no request wrote it within its idle
+ * timeout; `absolute`, its lifetime since sign-in is over, however active it
+ * was. Both are read from the session's own (authenticated) record.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionExpiredError extends Data.TaggedError("SessionExpiredError")<{
+  readonly reason: "idle" | "absolute"
+  readonly expiredAt: Date
+}> {
+  override get message(): string {
+    return this.reason === "idle"
+      ? `The session expired at ${this.expiredAt.toISOString()} after a time without activity. Ask the user to sign in again.`
+      : `The session reached the end of its lifetime at ${this.expiredAt.toISOString()}. Ask the user to sign in again.`
+  }
+}
+
+/**
+ * The session was revoked: by its id (`session`: signed out, or replaced by
+ * `regenerate`), or every session of its subject issued before a moment
+ * (`subject`: "sign out everywhere").
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionRevokedError extends Data.TaggedError("SessionRevokedError")<{
+  readonly reason: "session" | "subject"
+}> {
+  override get message(): string {
+    return this.reason === "session"
+      ? "The session was revoked (signed out, or replaced at sign-in). Ask the user to sign in again."
+      : "Every session of this user issued before a moment was revoked (signed out everywhere). Ask the user to sign in again."
+  }
+}
+
+/**
+ * The revocation store could not be reached. Under the default `fail-closed`
+ * policy the session then reads as rejected with this reason; under
+ * `fail-open` it is used as if not revoked, with a warning in the log.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RevocationUnavailableError extends Data.TaggedError("RevocationUnavailableError")<{
+  /** Which store: `memory`, `key-value-store`, `redis`. */
+  readonly store: string
+  /** What went wrong, without keys or values (`connection refused`, `timed out after 200 ms`). */
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `The revocation store (${this.store}) could not be reached: ${this.detail}. Sessions are refused until it is back (fail-closed); choose onUnavailable: "fail-open" to accept them meanwhile.`
+  }
+}
+
+/**
+ * The session is valid, but the user signed in longer ago than a sensitive
+ * action allows (change a password, delete an account). Ask for the password
+ * again and sign in afresh.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionNotFreshError extends Data.TaggedError("SessionNotFreshError")<{
+  readonly signedInAt: Date
+  /** How recent the sign-in had to be, in milliseconds. */
+  readonly maxAgeMillis: number
+}> {
+  override get message(): string {
+    return `This action needs a sign-in within the last ${Math.round(this.maxAgeMillis / 1000)} seconds, and the user signed in at ${this.signedInAt.toISOString()}. Ask for the password again before going on.`
   }
 }
 
