@@ -35,8 +35,10 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
+import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as CookieStore from "./CookieStore.js"
 import type * as Errors from "./Errors.js"
@@ -44,6 +46,7 @@ import { InvalidOptionError, type OptionsError } from "./Errors.js"
 import * as config from "./internal/config.js"
 import * as Cookie from "./internal/cookie.js"
 import type { IronCrypto } from "./internal/crypto/types.js"
+import * as iron from "./internal/iron.js"
 import { mismatch } from "./internal/schema.js"
 import * as internal from "./internal/session.js"
 import * as Seal from "./Seal.js"
@@ -148,6 +151,13 @@ export interface Options<A, I, P extends Policy = Policy> {
   readonly invalidCookie?: P | undefined
   /** Called once per request when a cookie is rejected. */
   readonly onRejected?: ((rejection: Rejection) => Effect.Effect<void>) | undefined
+  /**
+   * The hot-cookie cache: seals this session opened recently are kept,
+   * verified, so a cookie sent again (a user browsing) costs a lookup instead
+   * of the crypto. On by default with 1024 entries and 2 MB; `false` turns it
+   * off. Expiry is still checked on every read.
+   */
+  readonly cache?: boolean | { readonly entries?: number; readonly bytes?: number } | undefined
 }
 
 /**
@@ -191,10 +201,27 @@ export interface Session<A, E = never> {
  */
 export type ReadError<P extends Policy> = P extends "fail" ? InvalidCookieError : never
 
+/**
+ * A schema as the engine's codec. The synchronous forms serve every schema
+ * without an asynchronous transformation (a `Forbidden` issue says there is
+ * one); the engine then falls back to the Effect forms.
+ */
 const codecOf = <A, I>(schema: Schema.Schema<A, I>): internal.Codec<A> => {
   const decode = Schema.decodeUnknown(schema, { errors: "all" })
   const encode = Schema.encode(schema, { errors: "all" })
+  const decodeEither = Schema.decodeUnknownEither(schema, { errors: "all" })
+  const encodeEither = Schema.encodeEither(schema, { errors: "all" })
+  const sync =
+    (operation: "decode" | "encode") =>
+    <X>(result: Either.Either<X, ParseResult.ParseError>): Either.Either<X, Errors.SchemaMismatchError> | undefined =>
+      Either.isRight(result)
+        ? Either.right(result.right)
+        : result.left.issue._tag === "Forbidden"
+          ? undefined
+          : Either.left(mismatch(operation, result.left))
   return {
+    decodeSync: (data) => sync("decode")(decodeEither(data)),
+    encodeSync: (value) => sync("encode")(encodeEither(value)),
     decode: (data) => Effect.mapError(decode(data), (error) => mismatch("decode", error)),
     encode: (value) => Effect.mapError(encode(value), (error) => mismatch("encode", error)),
   }
@@ -216,6 +243,9 @@ const fromEngine = <A, E>(engine: internal.Engine<A>): Session<A, E> =>
     destroy: withCookies(engine.destroy),
     rejection: withCookies(engine.rejection),
   }) as unknown as Session<A, E>
+
+const cacheOptions = (cache: Options<unknown, unknown>["cache"]) =>
+  cache === false ? false : { ...iron.DEFAULT_CACHE, ...(typeof cache === "object" ? cache : {}) }
 
 /**
  * Builds a session from its options, reading each `Config` and checking every
@@ -250,6 +280,7 @@ export const make = <A, I, P extends Policy = "reset">(
       codec: codecOf(options.schema),
       policy: options.invalidCookie ?? "reset",
       onRejected: options.onRejected,
+      cache: cacheOptions(options.cache),
     })
     if (!("sealer" in resolved)) return yield* resolved
     return fromEngine<A, ReadError<P>>(internal.make(resolved))

@@ -60,5 +60,5 @@ describe("the examples run", () => {
       expect(result.stdout).not.toContain("http://")
       expect(result.stderr).toMatch(value === undefined ? /Cannot start: .*SESSION_PASSWORD/ : /shorter than 32/)
     }
-  })
+  }, 120_000)
 })

@@ -120,6 +120,75 @@ export const ttlMillis = (ttl: Duration.DurationInput | undefined): number | und
 }
 
 /**
+ * Bounds of the hot-cookie cache: a browsing user sends the same cookie on
+ * every request until the session changes, so the seals a sealer opened
+ * recently are kept, verified, and a repeated one costs a map lookup and a
+ * `JSON.parse` instead of two key derivations, an HMAC and a decryption.
+ */
+export interface CacheOptions {
+  /** How many seals are kept, at most. */
+  readonly entries: number
+  /** How many bytes of seals and their plaintexts are kept, at most (counted as UTF-16 code units × 2). */
+  readonly bytes: number
+}
+
+export const DEFAULT_CACHE: CacheOptions = { entries: 1024, bytes: 2 * 1024 * 1024 }
+
+interface CacheEntry {
+  readonly text: string
+  /** The seal's expiration in ms, or `undefined` for none: checked against the clock on every hit. */
+  readonly expiration: number | undefined
+  readonly size: number
+}
+
+/**
+ * Seals already verified, by the whole seal, least recently used first.
+ *
+ * Only a seal that passed its MAC and decrypted is ever stored, so a flood of
+ * distinct garbage costs what it costs without a cache and evicts nothing.
+ * The cache belongs to one sealer, so to one keyring: a seal is never served
+ * under passwords other than those that opened it. Expiry is still checked on
+ * every hit, and the plaintext is parsed afresh each time, so no two readers
+ * share a mutable object.
+ */
+export class SealCache {
+  private readonly map = new Map<string, CacheEntry>()
+  private bytes = 0
+  constructor(readonly options: CacheOptions) {}
+
+  get(sealed: string): CacheEntry | undefined {
+    const entry = this.map.get(sealed)
+    if (entry !== undefined) {
+      this.map.delete(sealed)
+      this.map.set(sealed, entry)
+    }
+    return entry
+  }
+
+  set(sealed: string, text: string, expiration: number | undefined): void {
+    const size = (sealed.length + text.length) * 2
+    if (size > this.options.bytes || this.options.entries <= 0) return
+    const previous = this.map.get(sealed)
+    if (previous !== undefined) {
+      this.map.delete(sealed)
+      this.bytes -= previous.size
+    }
+    this.map.set(sealed, { text, expiration, size })
+    this.bytes += size
+    for (const [key, entry] of this.map) {
+      if (this.map.size <= this.options.entries && this.bytes <= this.options.bytes) break
+      this.map.delete(key)
+      this.bytes -= entry.size
+    }
+  }
+
+  /** Entries and bytes held, for tests and metrics. */
+  get size(): { readonly entries: number; readonly bytes: number } {
+    return { entries: this.map.size, bytes: this.bytes }
+  }
+}
+
+/**
  * Everything a seal or an unseal needs, checked once: the crypto, the
  * passwords and the ttl.
  */
@@ -128,6 +197,8 @@ export interface Sealer {
   readonly keyring: Keyring
   /** Milliseconds a seal is valid, `undefined` for never. */
   readonly ttl: number | undefined
+  /** Recently verified seals, or `undefined` when the cache is off. */
+  readonly cache: SealCache | undefined
   /**
    * Open in iron's order (expiry before integrity), so that the reason given
    * for a bad seal is the one iron-session gives. Only the Promise facade asks
@@ -139,14 +210,20 @@ export interface Sealer {
 /** Builds a {@link Sealer}, or returns the first problem with its options. */
 export const makeSealer = (
   crypto: IronCrypto,
-  options: { readonly password: unknown; readonly ttl?: Duration.DurationInput | undefined },
+  options: {
+    readonly password: unknown
+    readonly ttl?: Duration.DurationInput | undefined
+    /** The hot-cookie cache: off unless given (a one-off seal has nothing to reuse). */
+    readonly cache?: CacheOptions | false | undefined
+  },
   ironOrder = false,
 ): Sealer | OptionsError => {
   const keyring = checkPassword(options.password)
   if (!("sealId" in keyring)) return keyring
   const ttl = ttlMillis(options.ttl)
   if (ttl instanceof InvalidOptionError) return ttl
-  return { crypto, keyring, ttl, ironOrder }
+  const cache = options.cache === undefined || options.cache === false ? undefined : new SealCache(options.cache)
+  return { crypto, keyring, ttl, cache, ironOrder }
 }
 
 /** Whether a {@link makeSealer} result is a sealer. */
@@ -257,6 +334,12 @@ const openFailure = (error: unknown): never => {
  */
 export const openSeal = (sealer: Sealer, sealed: string, now: number): unknown => {
   if (typeof sealed !== "string") throw malformed()
+  const hit = sealer.cache?.get(sealed)
+  if (hit !== undefined) {
+    if (hit.expiration !== undefined && hit.expiration <= now - TIMESTAMP_SKEW_MS)
+      throw expiredAt(String(hit.expiration))
+    return parseJson(hit.text)
+  }
   const outer = envelope(sealed)
   if (outer === undefined) throw malformed()
   const [, passwordId, , , , expiration] = outer.parts
@@ -274,7 +357,9 @@ export const openSeal = (sealer: Sealer, sealed: string, now: number): unknown =
   }
   const finish = (plain: string): unknown => {
     if (expired) throw expiredAt(expiration)
-    return fromJson(plain)
+    const data = fromJson(plain)
+    sealer.cache?.set(sealed, plain, expiration === "" ? undefined : Number(expiration))
+    return data
   }
   return isPromise(text) ? text.then(finish, openFailure) : finish(text)
 }

@@ -86,6 +86,29 @@ const messageOf = (error: Known): string => {
 /** The plain `Error` for a typed failure, with the tagged error as its `cause`. */
 export const toError = (error: Known): Error => new Error(messageOf(error), { cause: error })
 
+const known = new Set([
+  "PasswordTooShortError",
+  "InvalidPasswordError",
+  "InvalidOptionError",
+  "MissingOptionError",
+  "UnserializableDataError",
+  "CookieTooLargeError",
+  "CookieNotWritableError",
+  "SessionDestroyedError",
+  "SealExpiredError",
+  "BadSealError",
+  "SchemaMismatchError",
+])
+
+/**
+ * What to throw for something the library threw: its tagged errors as
+ * iron-session's `Error`s, anything else (a custom jar's own error, a throwing
+ * `onUnsealError`) as it was.
+ */
+export const rethrow = (error: unknown): never => {
+  throw error instanceof Error && known.has((error as { _tag?: string })._tag ?? "") ? toError(error as Known) : error
+}
+
 /** The value of a successful exit, or what to throw for a failed one. */
 export const unwrap = <A>(exit: Exit.Exit<A, Known>): A => {
   if (Exit.isSuccess(exit)) return exit.value

@@ -7,10 +7,11 @@
  * import { getIronSession } from "effect-iron-session/promise"
  * ```
  *
- * Underneath is the library's one session engine, the same the Effect API
- * runs (sealing, cookies, the size budget, chunks, destroy), run as Effects on
- * the default runtime. The facade only translates: options in, plain `Error`s
- * with iron-session's phrases out.
+ * Underneath are the library's own session rules, the same the Effect API
+ * runs (sealing, cookies, the size budget, chunks, destroy, the hot-cookie
+ * cache), called directly: no fiber per request, time from `Date.now()` as in
+ * iron-session. The facade only translates: options in, plain `Error`s with
+ * iron-session's phrases out.
  *
  * The published build of this entry is one pre-bundled file with the parts of
  * `effect` it uses inside, so it loads fast at cold start and does not need
@@ -22,15 +23,13 @@
  */
 import type { SetCookie } from "cookie"
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import { CookieNotWritableError, type OptionsError } from "../Errors.js"
+import { BadSealError, CookieNotWritableError, type OptionsError, SealExpiredError } from "../Errors.js"
 import * as Cookie from "../internal/cookie.js"
 import { nodeCrypto } from "../internal/crypto/node.js"
 import { webCrypto } from "../internal/crypto/web.js"
 import * as iron from "../internal/iron.js"
 import * as internal from "../internal/session.js"
-import { toError, unwrap } from "./errors.js"
+import { rethrow, toError } from "./errors.js"
 import type { IncomingMessage, ServerResponse } from "./nodeTypes.js"
 
 /**
@@ -213,9 +212,34 @@ const warnNeverExpires = (key: string, where: string) => {
   )
 }
 
-/** The engine for a set of options, built once per distinct configuration. */
-interface Built {
-  readonly engine: internal.Engine<unknown>
+/** The checked options of one configuration, built once. */
+type Built = internal.Resolved<unknown>
+
+/** The hot-cookie cache every configuration built from now on gets: see {@link configureCache}. */
+let cacheOptions: iron.CacheOptions | false = iron.DEFAULT_CACHE
+
+/**
+ * Sizes or turns off the hot-cookie cache (an extension of iron-session's
+ * API): each configuration keeps the seals it opened recently, verified, so a
+ * cookie sent again costs a lookup instead of the crypto; expiry is still
+ * checked on every read. On by default, 1024 seals and 2 MB per configuration.
+ * Applies to the sessions and seals of configurations first used after the call.
+ *
+ * @example
+ * ```ts
+ * import { configureCache } from "effect-iron-session/promise"
+ *
+ * configureCache(false) // every read opens the seal
+ * configureCache({ entries: 10_000, bytes: 16 * 1024 * 1024 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category configuration
+ */
+export const configureCache = (options: { readonly entries?: number; readonly bytes?: number } | false): void => {
+  cacheOptions = options === false ? false : { ...iron.DEFAULT_CACHE, ...options }
+  configurations.clear()
+  sealers.clear()
 }
 
 const configurations = new Map<string, Built>()
@@ -259,9 +283,10 @@ const build = (options: SessionOptions): Built => {
     codec: internal.identity,
     policy: "reset",
     onRejected: undefined,
+    cache: cacheOptions,
   })
   if (!("sealer" in resolved)) throw toError(resolved)
-  return { engine: internal.make(resolved, states) }
+  return resolved
 }
 
 const sessionFor = (options: SessionOptions): Built => {
@@ -401,38 +426,52 @@ export const nextProxyCookies = (
   response: { cookies: NextResponseCookies },
 ): CookieJar => toCookieJar(Cookie.nextProxyJar(request, response))
 
+const isInvalidCookie = (u: unknown): u is BadSealError | SealExpiredError =>
+  u instanceof BadSealError || u instanceof SealExpiredError
+
 const createSession = async <T extends object>(jar: Cookie.Jar, options: SessionOptions): Promise<IronSession<T>> => {
-  let { engine } = sessionFor(options)
+  let config = sessionFor(options)
   const cookies = Cookie.makeCookies(jar)
-  const read = unwrap(await Effect.runPromiseExit(engine.get(cookies)))
-  const onUnsealError = options.onUnsealError
-  if (onUnsealError !== undefined && Option.isNone(read)) {
-    const rejection = unwrap(await Effect.runPromiseExit(engine.rejection(cookies)))
-    if (Option.isSome(rejection)) onUnsealError(reasonOf(rejection.value), rejection.value)
+  const state = internal.stateOf(states, cookies)
+  let data: unknown
+  try {
+    data = await internal.openCookie(config, cookies, Date.now())
+  } catch (error) {
+    if (!isInvalidCookie(error)) return rethrow(error)
+    options.onUnsealError?.(reasonOf(error), error)
   }
-  const data = Option.getOrUndefined(read)
   const object: Record<string, unknown> = isObject(data) ? data : {}
   let destroyed = false
 
   Object.defineProperties(object, {
     updateConfig: {
       value: function updateConfig(newOptions: SessionOptions) {
-        engine = sessionFor(newOptions).engine
+        config = sessionFor(newOptions)
       },
     },
     save: {
       value: async function save() {
         // An emptied, destroyed session writes nothing; one with data written
-        // back is refused by the session itself (SessionDestroyedError).
+        // back is refused by the session's rules (SessionDestroyedError).
         if (destroyed && Object.keys(object).length === 0) return
-        unwrap(await Effect.runPromiseExit(engine.set(cookies, { ...object })))
+        const now = Date.now()
+        try {
+          internal.checkWritable(config, state, cookies, now)
+          await internal.writeSealed(config, cookies, { ...object }, now)
+        } catch (error) {
+          rethrow(error)
+        }
       },
     },
     destroy: {
       value: function destroy() {
         destroyed = true
         for (const key of Object.keys(object)) delete object[key]
-        unwrap(Effect.runSyncExit(engine.destroy(cookies)))
+        try {
+          internal.destroyCookies(config, state, cookies)
+        } catch (error) {
+          rethrow(error)
+        }
       },
     },
   })
@@ -503,7 +542,7 @@ const sealerFor = (password: Password, ttl: number): iron.Sealer => {
   const key = JSON.stringify([password, ttl])
   let sealer = sealers.get(key)
   if (sealer === undefined) {
-    const made = iron.makeSealer(crypto, { password, ttl: ttlOf(ttl) }, true)
+    const made = iron.makeSealer(crypto, { password, ttl: ttlOf(ttl), cache: cacheOptions }, true)
     if (!iron.isSealer(made)) throw toError(made as OptionsError)
     if (ttl === 0) warnNeverExpires(`seal:${key}`, "sealData with ttl: 0")
     if (sealers.size >= MAX_CONFIGURATIONS) sealers.delete(sealers.keys().next().value as string)
@@ -523,7 +562,11 @@ const sealerFor = (password: Password, ttl: number): iron.Sealer => {
 export async function sealData(data: unknown, { password, ttl = FOURTEEN_DAYS }: { password: Password; ttl?: number }) {
   const sealer = sealerFor(password, ttl)
   const copy = isObject(data) ? { ...data } : data
-  return unwrap(await Effect.runPromiseExit(iron.seal(sealer, copy)))
+  try {
+    return await iron.sealData(sealer, copy, Date.now())
+  } catch (error) {
+    return rethrow(error)
+  }
 }
 
 /**
@@ -541,8 +584,13 @@ export async function unsealData<T>(
   }: { password: Password; ttl?: number; onUnsealError?: (reason: UnsealErrorReason, error: unknown) => void },
 ): Promise<T> {
   const sealer = sealerFor(password, FOURTEEN_DAYS)
-  const result = unwrap(await Effect.runPromiseExit(Effect.either(iron.unseal(sealer, seal))))
-  if (result._tag === "Right") return (result.right ?? {}) as T
-  onUnsealError?.(reasonOf(result.left), result.left)
-  return {} as T
+  let data: unknown
+  try {
+    data = await iron.openSeal(sealer, seal, Date.now())
+  } catch (error) {
+    if (!isInvalidCookie(error)) return rethrow(error)
+    onUnsealError?.(reasonOf(error), error)
+    return {} as T
+  }
+  return (data ?? {}) as T
 }
