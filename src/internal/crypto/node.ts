@@ -37,11 +37,12 @@ const make = (): IronCrypto | undefined => {
   // Each seal takes 80 random bytes (two salts and an IV). Asking the CSPRNG
   // for 80 bytes at a time costs a call into it per seal; taking them from a
   // larger block of its output, refilled when used up, costs a slice. Every
-  // byte is used once.
+  // byte is used once. The first block is drawn on the first seal, not at
+  // load: Workers refuse random numbers at global scope.
   const POOL = 8192
   const SEAL_RANDOM = SALT_BYTES * 2 + IV_BYTES
-  let pool = crypto.randomBytes(POOL)
-  let offset = 0
+  let pool = Buffer.alloc(0)
+  let offset = POOL
   const random = () => {
     if (offset + SEAL_RANDOM > POOL) {
       pool = crypto.randomBytes(POOL)
