@@ -10,6 +10,7 @@
  */
 import { isDeepStrictEqual } from "node:util"
 import * as ironSession from "iron-session"
+import { message } from "./common.js"
 import {
   COOKIE_NAME,
   cookieHeader,
@@ -22,8 +23,6 @@ import {
   webRequest,
 } from "./fixtures.js"
 import * as floor from "./floor.js"
-
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 /** An implementation of seal and unseal, called as an application calls it. */
 export interface Sealer {
@@ -48,7 +47,8 @@ export const ironSessionSealer: Sealer = {
   unseal: (sealed) => ironSession.unsealData(sealed, { password: PASSWORD, ttl: TTL_SECONDS }),
 }
 
-const withoutMarker = (sealed: string): string => {
+/** A seal without iron-session's `~2` marker, which @hapi/iron does not know (it sits outside the MAC). */
+export const withoutMarker = (sealed: string): string => {
   const tilde = sealed.indexOf("~")
   return tilde === -1 ? sealed : sealed.slice(0, tilde)
 }
@@ -124,7 +124,7 @@ export interface RequestImplementation {
 const setCookiesOf = (response: Response): string[] => response.headers.getSetCookie()
 
 /** What `cookie=value` and its attributes a Set-Cookie carries. */
-const splitSetCookie = (setCookie: string) => {
+export const splitSetCookie = (setCookie: string) => {
   const semicolon = setCookie.indexOf(";")
   const pair = semicolon === -1 ? setCookie : setCookie.slice(0, semicolon)
   const eq = pair.indexOf("=")

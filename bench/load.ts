@@ -9,6 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { join } from "node:path"
 import autocannon from "autocannon"
 import { heading, int, printTable, type Report, type Settings, times } from "./common.js"
+import { splitSetCookie } from "./crosscheck.js"
 import { COOKIE_NAME, cookieHeader, PAYLOAD } from "./fixtures.js"
 import { sealFloor, unsealFloor } from "./floor.js"
 import { paired, seededRandom, shuffled, spreadOf } from "./harness.js"
@@ -50,10 +51,9 @@ const stop = (server: Server): Promise<void> =>
 const verify = async (server: Server): Promise<void> => {
   const response = await fetch(server.url, { headers: { cookie: cookieHeader(sealFloor(PAYLOAD)) } })
   const body = await response.text()
-  const setCookie = response.headers.getSetCookie()[0] ?? ""
-  const value = setCookie.slice(COOKIE_NAME.length + 1, setCookie.indexOf(";"))
+  const { name, value } = splitSetCookie(response.headers.getSetCookie()[0] ?? "")
   const data = unsealFloor(value) as { visits?: number }
-  if (response.status !== 200 || body !== "18" || data.visits !== 18) {
+  if (response.status !== 200 || body !== "18" || name !== COOKIE_NAME || data.visits !== 18) {
     throw new Error(
       `the ${server.name} server answered ${response.status} ${JSON.stringify(body)}, visits ${data.visits}`,
     )

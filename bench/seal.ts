@@ -8,19 +8,13 @@
 import * as HapiIron from "@hapi/iron"
 import * as Effect from "effect/Effect"
 import { heading, printResults, type Report, type Settings } from "./common.js"
-import { checkSeals, floorSealer, ironSessionSealer, type Sealer } from "./crosscheck.js"
+import { checkSeals, floorSealer, ironSessionSealer, type Sealer, withoutMarker } from "./crosscheck.js"
 import { PASSWORD, PAYLOAD, TTL_MS, TTL_SECONDS } from "./fixtures.js"
 import { sealFloor } from "./floor.js"
 import { type BenchCase, runBenchmarks, timeRatio } from "./harness.js"
 import { describeSource, loadApi, loadFacade } from "./lib.js"
 
 const HAPI_OPTIONS: HapiIron.SealOptions = { ...HapiIron.defaults, ttl: TTL_MS }
-
-/** @hapi/iron does not know iron-session's `~2` marker (it sits outside the MAC). */
-const withoutMarker = (sealed: string): string => {
-  const tilde = sealed.indexOf("~")
-  return tilde === -1 ? sealed : sealed.slice(0, tilde)
-}
 
 export const run = async (settings: Settings, report: Report): Promise<void> => {
   heading("1. Seal / unseal", [
