@@ -1,27 +1,29 @@
 /**
- * A small benchmark harness. Every case is warmed up, then timed in rounds
- * that interleave all cases, in a new random order each round (from a fixed
- * seed, so no case always follows the same neighbour). Every case so sees the
- * same machine conditions: another process waking up, drift, or a GC or idle
- * thread pool left behind by the previous case are spread over all of them
- * instead of landing on one.
+ * A small benchmark harness for in-process cases. Every case is warmed up,
+ * then timed in rounds that interleave all cases, in a new random order each
+ * round (from a fixed seed, so no case always follows the same neighbour).
+ * Every case so sees the same machine: another process waking up, a slow
+ * drift, a GC or an idle thread pool left by the previous case are spread over
+ * all of them instead of landing on one.
  *
- * A case is an async function awaited in sequence (one call in flight at a
- * time), or a synchronous one called in a plain loop, in batches of `n` calls
- * timed with `process.hrtime.bigint()`. The batch size is chosen during
- * warm-up so one batch takes about `batchMs`, which makes the timer's own cost
- * negligible. The mean is total time over total calls. The margin of error
- * is computed from the per-round means (Student's t at 95%): rounds are far
- * apart in time, so they catch the machine's slow drifts, which consecutive
- * batches would hide.
+ * A call is awaited before the next starts (one call in flight: the latency of
+ * one request), in batches of `n` calls timed with `process.hrtime.bigint()`.
+ * The batch size is picked during warm-up so one batch takes about `batchMs`,
+ * which makes the timer's own cost negligible.
+ *
+ * Each round gives each case one mean (its time over its calls in that
+ * round). A case is reported as the **median** of its round means, with their
+ * min–max as the spread. A ratio between two cases is taken **round by
+ * round** (the two were measured within the same round, moments apart) and
+ * reported as the median of those per-round ratios, with their min–max: so a
+ * burst of load that slowed one round moves that round's ratio far less than
+ * it moves either case.
  */
 
 export interface BenchCase {
   readonly name: string
-  /** One call. Awaited, unless `sync` is set. */
+  /** One call; its result is awaited (a plain value is awaited too, so every case pays the same loop). */
   readonly fn: () => unknown
-  /** A synchronous call: timed in a plain loop, without the cost of an await. */
-  readonly sync?: boolean
 }
 
 export interface BenchOptions {
@@ -35,61 +37,48 @@ export interface BenchOptions {
   readonly batchMs: number
 }
 
+export interface Spread {
+  readonly median: number
+  readonly min: number
+  readonly max: number
+}
+
 export interface BenchResult {
   readonly name: string
   /** Calls timed (warm-up excluded). */
   readonly calls: number
-  /** Batches timed. */
-  readonly batches: number
-  /** Mean time per call in each round, in µs. */
-  readonly roundMeansUs: ReadonlyArray<number>
+  /** Mean µs per call in each round, in round order. */
+  readonly roundUs: ReadonlyArray<number>
+  /** µs per call: median of the round means, and their min and max. */
+  readonly us: Spread
+  /** Calls per second at the median. */
   readonly opsPerSec: number
-  /** Mean time per call, in µs. */
-  readonly meanUs: number
-  /** Relative margin of error of the mean at 95%, from the round means, in percent. */
-  readonly rmePercent: number
 }
 
 /** Keeps results reachable so no call can be optimised away. */
 let sink: unknown
 
-const timeBatch = async ({ fn, sync }: BenchCase, n: number): Promise<number> => {
+const timeBatch = async (fn: () => unknown, n: number): Promise<number> => {
   const start = process.hrtime.bigint()
-  if (sync) for (let i = 0; i < n; i++) sink = fn()
-  else for (let i = 0; i < n; i++) sink = await fn()
+  for (let i = 0; i < n; i++) sink = await fn()
   return Number(process.hrtime.bigint() - start)
 }
 
-interface Tally {
-  batchSize: number
-  calls: number
-  ns: number
-  batches: number
-  rounds: Array<{ calls: number; ns: number }>
-}
-
-const warmUp = async (bench: BenchCase, options: BenchOptions): Promise<number> => {
+const warmUp = async ({ fn }: BenchCase, options: BenchOptions): Promise<number> => {
   const targetNs = options.batchMs * 1e6
   const endNs = options.warmupMs * 1e6
   let n = 1
   let spent = 0
   while (spent < endNs) {
-    const ns = await timeBatch(bench, n)
+    const ns = await timeBatch(fn, n)
     spent += ns
     if (ns < targetNs) n *= 2
     else if (ns > 2 * targetNs && n > 1) n = Math.ceil(n / 2)
   }
-  // Settle on a size from the last, warmest batches.
-  const ns = await timeBatch(bench, n)
+  // Settle on a size from the last, warmest batch.
+  const ns = await timeBatch(fn, n)
   return Math.max(1, Math.round((n * targetNs) / Math.max(ns, 1)))
 }
-
-/** Two-sided 95% critical values of Student's t, by degrees of freedom (1..30). */
-const T_95 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
-  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-]
-const tCritical = (df: number): number => T_95[df - 1] ?? 1.96
 
 /** A small seeded PRNG, so the order of the rounds is the same on every run. */
 const mulberry32 = (seed: number) => () => {
@@ -100,7 +89,7 @@ const mulberry32 = (seed: number) => () => {
 }
 
 /** 0..n-1 in a random order (Fisher–Yates). */
-const shuffled = (n: number, random: () => number): number[] => {
+export const shuffled = (n: number, random: () => number): number[] => {
   const order = Array.from({ length: n }, (_, i) => i)
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
@@ -109,54 +98,74 @@ const shuffled = (n: number, random: () => number): number[] => {
   return order
 }
 
+/** A fixed-seed random source for interleaving (also used by the cold-start and load sections). */
+export const seededRandom = (seed = 0x1e0ba5e): (() => number) => mulberry32(seed)
+
+/** The median and range of some numbers. */
+export const spreadOf = (values: ReadonlyArray<number>): Spread => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! }
+}
+
+/** `f(a_i, b_i)` round by round, as a median and range. */
+export const paired = (
+  a: ReadonlyArray<number>,
+  b: ReadonlyArray<number>,
+  f: (a: number, b: number) => number,
+): Spread => {
+  if (a.length !== b.length) throw new Error("paired: the two series have different lengths")
+  return spreadOf(a.map((x, i) => f(x, b[i]!)))
+}
+
+/** How many times longer `a` takes than `b`, round by round (`> 1`: `a` is slower). */
+export const timeRatio = (a: BenchResult, b: BenchResult): Spread => paired(a.roundUs, b.roundUs, (x, y) => x / y)
+
+/** How many µs `a` takes more than `b`, round by round. */
+export const timeDifference = (a: BenchResult, b: BenchResult): Spread => paired(a.roundUs, b.roundUs, (x, y) => x - y)
+
 export const runBenchmarks = async (
   cases: ReadonlyArray<BenchCase>,
   options: BenchOptions,
   log: (line: string) => void = () => {},
 ): Promise<ReadonlyArray<BenchResult>> => {
-  const tallies: Tally[] = []
-  for (const bench of cases) {
-    const batchSize = await warmUp(bench, options)
-    tallies.push({ batchSize, calls: 0, ns: 0, batches: 0, rounds: [] })
-    log(`  warmed up ${bench.name} (batch of ${batchSize})`)
-  }
+  const batchSizes: number[] = []
+  for (const bench of cases) batchSizes.push(await warmUp(bench, options))
+  log(`  warmed up ${cases.length} cases (batches of ${batchSizes.join(", ")} calls)`)
 
+  const rounds = cases.map(() => [] as Array<{ calls: number; ns: number }>)
   const sliceNs = (options.timeMs / options.rounds) * 1e6
-  const random = mulberry32(0x1e0ba5e)
+  const random = seededRandom()
+  let lastLog = Date.now()
   for (let round = 0; round < options.rounds; round++) {
     for (const index of shuffled(cases.length, random)) {
-      const bench = cases[index]!
-      const tally = tallies[index]!
+      const { fn } = cases[index]!
+      const n = batchSizes[index]!
       const slice = { calls: 0, ns: 0 }
       while (slice.ns < sliceNs) {
-        slice.ns += await timeBatch(bench, tally.batchSize)
-        slice.calls += tally.batchSize
-        tally.batches++
+        slice.ns += await timeBatch(fn, n)
+        slice.calls += n
       }
-      tally.rounds.push(slice)
-      tally.calls += slice.calls
-      tally.ns += slice.ns
+      rounds[index]!.push(slice)
     }
-    log(`  round ${round + 1}/${options.rounds} done`)
+    if (Date.now() - lastLog > 5000 || round === options.rounds - 1) {
+      log(`  round ${round + 1}/${options.rounds} done`)
+      lastLog = Date.now()
+    }
   }
   if (sink === Symbol.for("never")) log("")
 
   return cases.map((bench, index) => {
-    const tally = tallies[index]!
-    const meanNs = tally.ns / tally.calls
-    const roundMeans = tally.rounds.map((r) => r.ns / r.calls)
-    const k = roundMeans.length
-    const mean = roundMeans.reduce((a, b) => a + b, 0) / k
-    const variance = k > 1 ? roundMeans.reduce((a, b) => a + (b - mean) ** 2, 0) / (k - 1) : 0
-    const rme = k > 1 ? ((tCritical(k - 1) * Math.sqrt(variance / k)) / mean) * 100 : Number.NaN
+    const slices = rounds[index]!
+    const roundUs = slices.map((r) => r.ns / r.calls / 1e3)
+    const us = spreadOf(roundUs)
     return {
       name: bench.name,
-      calls: tally.calls,
-      batches: tally.batches,
-      roundMeansUs: roundMeans.map((ns) => ns / 1e3),
-      opsPerSec: 1e9 / meanNs,
-      meanUs: meanNs / 1e3,
-      rmePercent: rme,
+      calls: slices.reduce((n, r) => n + r.calls, 0),
+      roundUs,
+      us,
+      opsPerSec: 1e6 / us.median,
     }
   })
 }

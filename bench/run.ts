@@ -1,230 +1,177 @@
 /**
- * Side-by-side benchmark of seal and unseal: effect-iron-session (node:crypto
- * and Web Crypto backends, with a pre-checked keyring and with a plain string
- * password) against iron-session 9 and @hapi/iron 7, in one process, with the
- * cases interleaved.
+ * `npm run bench`: every section, each in its own Node process (so one
+ * section's JIT state, heap and thread pool do not leak into the next), then a
+ * summary of every target.
  *
- *   npm run bench                       # or: npx tsx bench/run.ts
- *   npm run bench -- --time=2000 --warmup=1000 --rounds=20
+ *   npm run bench                          # everything, ~3–4 minutes on a quiet 2-core machine
+ *   npm run bench -- --quick               # a ~1 minute smoke run
+ *   npm run bench -- --only=request,hot    # some sections
+ *   npm run bench -- --source=src          # sources through tsx instead of the build
  *
- * Not a test: vitest only runs test/**\/*.test.ts.
+ * `bench/README.md` explains each figure and every option. Not a test: vitest
+ * only runs test/**\/*.test.ts.
  */
-import { readFileSync } from "node:fs"
+import { spawn, spawnSync } from "node:child_process"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
-import { isDeepStrictEqual, parseArgs } from "node:util"
-import { type BenchCase, type BenchResult, runBenchmarks } from "./harness.js"
-import { type Implementation, makeImplementations, PASSWORD, PAYLOAD, TTL_DAYS, TTL_MS } from "./implementations.js"
+import { join } from "node:path"
+import {
+  loadLine,
+  message,
+  parseCommandLine,
+  printSummary,
+  Report,
+  SECTIONS,
+  type SectionName,
+  type Settings,
+  type Target,
+} from "./common.js"
+import { buildIsStale, ROOT } from "./lib.js"
 
-const { values: args } = parseArgs({
-  options: {
-    time: { type: "string", default: "1000" },
-    warmup: { type: "string", default: "500" },
-    rounds: { type: "string", default: "10" },
-    batch: { type: "string", default: "5" },
-  },
-})
-const positive = (name: string, value: string): number => {
-  const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${value}`)
-  return n
-}
-const options = {
-  timeMs: positive("time", args.time),
-  warmupMs: positive("warmup", args.warmup),
-  rounds: Math.round(positive("rounds", args.rounds)),
-  batchMs: positive("batch", args.batch),
+type Section = { readonly run: (settings: Settings, report: Report) => Promise<void> }
+
+const sectionModules: Record<SectionName, () => Promise<Section>> = {
+  seal: () => import("./seal.js"),
+  request: () => import("./request.js"),
+  hot: () => import("./hot.js"),
+  middleware: () => import("./middleware.js"),
+  load: () => import("./load.js"),
+  cold: () => import("./cold.js"),
+  bundle: () => import("./bundle.js"),
+  memory: () => import("./memory.js"),
 }
 
-const BASELINE = "iron-session"
-const OPERATIONS = ["seal", "unseal"] as const
-type Operation = (typeof OPERATIONS)[number]
+/** In a section's child process: run it, hand its targets to the parent. */
+const runSection = async (name: SectionName, settings: Settings): Promise<void> => {
+  const report = new Report(name)
+  const section = await sectionModules[name]()
+  await section.run(settings, report)
+  report.finish()
+}
 
 const version = (pkg: string): string => {
   try {
-    const json = readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), "utf8")
-    return (JSON.parse(json) as { version: string }).version
+    return (JSON.parse(readFileSync(join(ROOT, "node_modules", pkg, "package.json"), "utf8")) as { version: string })
+      .version
   } catch {
     return "?"
   }
 }
 
-const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+const git = (...args: string[]): string => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" }).stdout?.trim() || "?"
 
-const withoutMarker = (sealed: string): string => {
-  const tilde = sealed.indexOf("~")
-  return tilde === -1 ? sealed : sealed.slice(0, tilde)
-}
-
-/**
- * Before any timing: every implementation's seal opens to the same payload
- * with every implementation's unseal, carries a 14-day expiration, and a
- * tampered seal is refused by all. Aborts on the first run with any failure.
- */
-const crossCheck = async (impls: ReadonlyArray<Implementation>): Promise<void> => {
-  const failures: string[] = []
-  let pairs = 0
-  for (const sealer of impls) {
-    let sealed: string
-    const before = Date.now()
-    try {
-      sealed = await sealer.seal(PAYLOAD)
-    } catch (e) {
-      failures.push(`${sealer.name} failed to seal: ${message(e)}`)
-      continue
-    }
-    const parts = withoutMarker(sealed).split("*")
-    if (parts.length !== 8 || parts[0] !== "Fe26.2" || parts[1] !== "1") {
-      failures.push(`${sealer.name} made a seal that is not Fe26.2 with password id 1: ${sealed.slice(0, 40)}…`)
-    }
-    const expiration = Number(parts[5])
-    if (!(expiration >= before + TTL_MS && expiration <= Date.now() + TTL_MS)) {
-      failures.push(`${sealer.name} sealed with expiration ${parts[5]}, not now + ${TTL_DAYS} days`)
-    }
-    const encrypted = parts[4] ?? ""
-    const tampered = [...parts.slice(0, 4), (encrypted[0] === "A" ? "B" : "A") + encrypted.slice(1), ...parts.slice(5)]
-      .join("*")
-      .concat(sealed.slice(withoutMarker(sealed).length))
-    for (const opener of impls) {
-      pairs++
-      try {
-        const data = await opener.unseal(sealed)
-        if (!isDeepStrictEqual(data, PAYLOAD)) {
-          failures.push(`${opener.name} opened the seal of ${sealer.name} as ${JSON.stringify(data)}`)
-        }
-      } catch (e) {
-        failures.push(`${opener.name} could not open the seal of ${sealer.name}: ${message(e)}`)
-      }
-      const refused = await opener.unseal(tampered).then(
-        (data) => !isDeepStrictEqual(data, PAYLOAD),
-        () => true,
-      )
-      if (!refused) failures.push(`${opener.name} opened a tampered seal of ${sealer.name}`)
-    }
-  }
-  if (failures.length > 0) {
-    console.error(`\nCross-check FAILED (${failures.length} problem(s)); nothing was timed:`)
-    for (const failure of failures) console.error(`  - ${failure}`)
-    process.exit(1)
-  }
-  console.log(
-    `cross-check: ok (${impls.length}×${impls.length} = ${pairs} seal/unseal pairs, each seal opens to the payload, tampered seals refused)`,
-  )
-}
-
-/** Seals opened in the unseal cases: distinct seals, cycled, each made by the implementation opening it. */
-const POOL_SIZE = 64
-
-const main = async () => {
-  const cpus = os.cpus()
-  console.log("effect-iron-session benchmark: seal / unseal, side by side")
-  console.log(`date:     ${new Date().toISOString()}`)
-  console.log(`node:     ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.arch()}`)
-  console.log(`cpu:      ${cpus[0]?.model.trim() ?? "unknown"} × ${cpus.length}`)
-  console.log(
-    `load avg: ${os
-      .loadavg()
-      .map((n) => n.toFixed(2))
-      .join(" ")} (1/5/15 min, before the run)`,
-  )
-  console.log(
-    `peers:    iron-session ${version("iron-session")}, @hapi/iron ${version("@hapi/iron")}, iron-webcrypto ${version("iron-webcrypto")}, effect ${version("effect")}`,
-  )
-  console.log(`library:  ${import.meta.resolve("effect-iron-session/Seal")}`)
-  console.log(
-    `payload:  ${JSON.stringify(PAYLOAD)} (${JSON.stringify(PAYLOAD).length} bytes JSON), ttl ${TTL_DAYS} days, ${PASSWORD.length}-char password`,
-  )
-  console.log(
-    `timing:   ${options.warmupMs} ms warm-up then ${options.timeMs} ms per case, in ${options.rounds} interleaved rounds; sequential awaited calls (checks: plain loop)`,
-  )
-
-  const impls = makeImplementations()
-  await crossCheck(impls)
-
-  type Case = BenchCase & { readonly operation: Operation | "check"; readonly label: string }
-  const cases: Case[] = []
-  for (const impl of impls) {
-    cases.push({ operation: "seal", label: impl.name, name: `seal ${impl.name}`, fn: () => impl.seal(PAYLOAD) })
-  }
-  for (const impl of impls) {
-    const pool: string[] = []
-    for (let i = 0; i < POOL_SIZE; i++) pool.push(await impl.seal(PAYLOAD))
-    let next = 0
-    cases.push({
-      operation: "unseal",
-      label: impl.name,
-      name: `unseal ${impl.name}`,
-      fn: () => impl.unseal(pool[next++ % POOL_SIZE]!),
+/** Runs one section in a child process; resolves to its targets, or to an ERROR line if it failed. */
+const spawnSection = (name: SectionName): Promise<Target[]> =>
+  new Promise((resolve) => {
+    const started = Date.now()
+    let targets: Target[] | undefined
+    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "bench/run.ts"), `--section=${name}`], {
+      cwd: ROOT,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
     })
-  }
+    child.on("message", (m: { type?: string; targets?: Target[] }) => {
+      if (m.type === "targets") targets = m.targets
+    })
+    child.on("exit", (code, signal) => {
+      console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`)
+      if (code === 0 && targets !== undefined) return resolve(targets)
+      resolve([
+        ...(targets ?? []),
+        {
+          section: name,
+          name: "the section ran to the end",
+          goal: "exit 0",
+          measured: signal === null ? `exit ${code}` : `killed by ${signal}`,
+          value: "",
+          status: "ERROR",
+          note: "see its output above",
+        },
+      ])
+    })
+  })
 
-  console.log("")
-  const results = await runBenchmarks(cases, options, (line) => console.log(line))
-  const resultOf = (operation: Case["operation"], label: string): BenchResult => {
-    const index = cases.findIndex((c) => c.operation === operation && c.label === label)
-    return results[index]!
-  }
-
-  const ratio = (r: number) => `${r.toFixed(r >= 10 ? 1 : 2)}×`
-  const rows: string[][] = [["op", "implementation", "ops/sec", "µs/op", "±", `vs ${BASELINE}`]]
-  const row = (operation: Case["operation"], label: string, vs: string) => {
-    const r = resultOf(operation, label)
-    rows.push([
-      operation,
-      label,
-      Math.round(r.opsPerSec).toLocaleString("en-US"),
-      r.meanUs.toFixed(r.meanUs < 10 ? 3 : 2),
-      Number.isNaN(r.rmePercent) ? "n/a" : `${r.rmePercent.toFixed(1)}%`,
-      vs,
-    ])
-  }
-  for (const operation of OPERATIONS) {
-    const baseline = resultOf(operation, BASELINE)
-    for (const impl of impls) {
-      const r = resultOf(operation, impl.name)
-      row(
-        operation,
-        impl.name,
-        impl.baseline ? "1.00× (baseline)" : `${ratio(r.opsPerSec / baseline.opsPerSec)} ${BASELINE}`,
-      )
+/** bench/workerd*.ts belongs to another engineer: run it last when present, and never let it fail the run. */
+const runWorkerd = (quick: boolean): Promise<void> =>
+  new Promise((resolve) => {
+    const file = join(ROOT, "bench/workerd.ts")
+    if (!existsSync(file)) {
+      console.log("\n(bench/workerd.ts is not here: no workerd section)")
+      return resolve()
     }
-  }
+    console.log(`\n## workerd (bench/workerd.ts)\nload: ${loadLine()}`)
+    const child = spawn(process.execPath, ["--import", "tsx", file, ...(quick ? ["--quick"] : [])], {
+      cwd: ROOT,
+      stdio: ["ignore", "inherit", "inherit"],
+    })
+    child.on("error", (e) => {
+      console.log(`(workerd: could not start: ${message(e)})`)
+      resolve()
+    })
+    child.on("exit", (code) => {
+      if (code !== 0) console.log(`(workerd: exit ${code}; not counted in the summary)`)
+      resolve()
+    })
+  })
 
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((cells) => cells[col]!.length)))
-  const numeric = [false, false, true, true, true, false]
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, col) => (numeric[col] ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join(" | ")} |`
-  console.log("")
-  console.log(line(rows[0]!))
-  console.log(`|${widths.map((w, col) => (numeric[col] ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`)
-  for (const cells of rows.slice(1)) console.log(line(cells))
-  console.log("")
+const main = async (): Promise<void> => {
+  const cli = parseCommandLine()
+  if (cli.section !== undefined) {
+    if (!(SECTIONS as ReadonlyArray<string>).includes(cli.section)) throw new Error(`unknown section ${cli.section}`)
+    // Started by the orchestrator, the settings come from it; run by hand, from this command line.
+    const inherited = process.env.BENCH_SETTINGS
+    if (inherited === undefined) process.env.BENCH_SOURCE = cli.source
+    return runSection(cli.section as SectionName, inherited === undefined ? cli.settings : JSON.parse(inherited))
+  }
+  // Every child process (sections, servers, memory runs) reads these.
+  process.env.BENCH_SOURCE = cli.source
+  process.env.BENCH_SETTINGS = JSON.stringify(cli.settings)
+
+  const started = Date.now()
+  const cpus = os.cpus()
+  console.log(`# effect-iron-session benchmarks${cli.settings.quick ? " (--quick: a smoke run, not figures)" : ""}`)
+  console.log(`date:    ${new Date().toISOString()}`)
+  console.log(`node:    ${process.version} (V8 ${process.versions.v8}), ${os.platform()} ${os.arch()}`)
+  console.log(`cpu:     ${cpus[0]?.model.trim() ?? "unknown"} × ${cpus.length}`)
+  console.log(`load:    ${loadLine()}`)
   console.log(
-    `± is the 95% margin of error of the mean, from the spread of the ${options.rounds} round means. Ratios are ops/sec over iron-session's for the same operation.`,
+    `tree:    ${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--", "src").length > 1 ? " (src/ has uncommitted changes)" : ""}`,
   )
-  console.log("")
+  console.log(
+    `peers:   iron-session ${version("iron-session")}, @hapi/iron ${version("@hapi/iron")}, iron-webcrypto ${version("iron-webcrypto")}, effect ${version("effect")}, @effect/platform ${version("@effect/platform")}, autocannon ${version("autocannon")}, esbuild ${version("esbuild")}`,
+  )
+  const sections = SECTIONS.filter((s) => cli.only.includes(s))
+  const needsBuild = cli.source === "dist" || sections.includes("cold") || sections.includes("bundle")
+  if (needsBuild && cli.build !== "never" && (cli.build === "always" || buildIsStale())) {
+    console.log("build:   dist/ is missing or older than src/: npm run build")
+    const build = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" })
+    if (build.status !== 0) throw new Error("npm run build failed: nothing was measured")
+  } else if (needsBuild) {
+    console.log(cli.build === "never" ? "build:   not checked (--no-build)" : "build:   dist/ is up to date with src/")
+  }
 
-  const costs: string[] = []
-  for (const backend of ["node", "webcrypto"]) {
-    for (const operation of OPERATIONS) {
-      const checked = resultOf(operation, `effect-iron-session (${backend}, configured)`)
-      const plain = resultOf(operation, `effect-iron-session (${backend}, one-off)`)
-      const diff = plain.meanUs - checked.meanUs
-      const noise = Math.hypot(plain.meanUs * plain.rmePercent, checked.meanUs * checked.rmePercent) / 100
-      const within = Math.abs(diff) <= noise ? ", within noise" : ""
-      costs.push(`${backend} ${operation} ${diff >= 0 ? "+" : ""}${diff.toFixed(2)} µs (±${noise.toFixed(2)}${within})`)
-    }
+  const targets: Target[] = []
+  for (const name of sections) targets.push(...(await spawnSection(name)))
+  if (
+    cli.only.includes("workerd") ||
+    (cli.only.length === SECTIONS.length && existsSync(join(ROOT, "bench/workerd.ts")))
+  ) {
+    await runWorkerd(cli.settings.quick)
   }
-  console.log(`options checked per call (one-off − configured, µs/op): ${costs.join(", ")}`)
-  console.log("")
-  for (const operation of OPERATIONS) {
-    const baseline = resultOf(operation, BASELINE)
-    for (const impl of impls) {
-      if (impl.baseline) continue
-      const r = resultOf(operation, impl.name).opsPerSec / baseline.opsPerSec
-      const verdict = r >= 1 ? `${ratio(r)} faster than` : `${ratio(1 / r)} slower than`
-      console.log(`${operation}: ${impl.name} ${verdict} ${BASELINE}`)
-    }
+
+  printSummary(targets)
+  console.log(`total: ${((Date.now() - started) / 1000).toFixed(0)} s`)
+  if (cli.json !== undefined) {
+    writeFileSync(
+      cli.json,
+      `${JSON.stringify({ date: new Date().toISOString(), load: os.loadavg(), targets }, null, 2)}\n`,
+    )
+    console.log(`targets written to ${cli.json}`)
   }
+  const failed = targets.some((t) => t.status === "ERROR" || (cli.strict && t.status === "MISS"))
+  process.exitCode = failed ? 1 : 0
 }
 
-await main()
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error)
+  process.exit(1)
+})

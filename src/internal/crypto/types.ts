@@ -1,7 +1,7 @@
 /**
  * The one seam between the iron protocol and a runtime's crypto, in the manner
  * of jose: everything above it (parsing, passwords, expiry, JSON) is the same
- * on every runtime; below it sit Web Crypto (through iron-webcrypto, portable)
+ * on every runtime; below it sit Web Crypto (`crypto.subtle`, portable)
  * and `node:crypto` (the same protocol, synchronous and much faster on Node).
  *
  * @internal

@@ -1,6 +1,5 @@
 import * as Encoding from "effect/Encoding"
-import * as Iron from "iron-webcrypto"
-import { type IronCrypto, OpenFailure } from "./types.js"
+import { type IronCrypto, IV_BYTES, MAC_PREFIX, OpenFailure, SALT_BYTES } from "./types.js"
 
 /**
  * Compares the digest as text, in time that does not depend on where the two
@@ -15,35 +14,103 @@ export const digestsEqual = (expected: string, given: string): boolean => {
   return diff === 0
 }
 
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+const hex = (bytes: Uint8Array): string => {
+  let out = ""
+  for (const byte of bytes) out += (byte < 16 ? "0" : "") + byte.toString(16)
+  return out
+}
+
+/** `crypto.subtle`, looked up when first used: some runtimes set it up after the module loads. */
+const subtle = (): SubtleCrypto => globalThis.crypto.subtle
+
 /**
- * The portable backend: Web Crypto through iron-webcrypto. Runs wherever
- * `crypto.subtle` exists (edge runtimes, Workers, Deno, Bun, browsers, Node).
+ * Each password's PBKDF2 key, imported once. iron derives two keys per seal
+ * from the password and a fresh salt; importing the password for every
+ * derivation (as iron-webcrypto does) is one more round trip per key. Few
+ * passwords are ever in use, so a small map is enough; its oldest entry goes
+ * when it is full.
+ */
+const passwordKeys = new Map<string, Promise<CryptoKey>>()
+const MAX_PASSWORD_KEYS = 16
+
+const passwordKey = (secret: string): Promise<CryptoKey> => {
+  let key = passwordKeys.get(secret)
+  if (key === undefined) {
+    key = subtle().importKey("raw", encoder.encode(secret), "PBKDF2", false, ["deriveKey"])
+    if (passwordKeys.size >= MAX_PASSWORD_KEYS) passwordKeys.delete(passwordKeys.keys().next().value as string)
+    passwordKeys.set(secret, key)
+  }
+  return key
+}
+
+const AES: AesDerivedKeyParams = { name: "AES-CBC", length: 256 }
+const HMAC: HmacImportParams = { name: "HMAC", hash: "SHA-256", length: 256 }
+
+/** iron's key: PBKDF2-SHA1 of the password and a salt (the salt's text), one iteration, 32 bytes. */
+const derive = async (secret: string, salt: string, as: "encrypt" | "mac"): Promise<CryptoKey> =>
+  subtle().deriveKey(
+    { name: "PBKDF2", hash: "SHA-1", salt: encoder.encode(salt), iterations: 1 },
+    await passwordKey(secret),
+    as === "encrypt" ? AES : HMAC,
+    false,
+    as === "encrypt" ? ["encrypt", "decrypt"] : ["sign"],
+  )
+
+const sign = async (key: CryptoKey, text: string): Promise<string> =>
+  Encoding.encodeBase64Url(new Uint8Array(await subtle().sign("HMAC", key, encoder.encode(text))))
+
+/**
+ * The portable backend: the Fe26.2 protocol on Web Crypto (`crypto.subtle`),
+ * for runtimes without `node:crypto` (edge runtimes, Workers without Node.js
+ * compatibility, browsers). Byte for byte the seals of iron-webcrypto, which
+ * iron-session uses; written here rather than taken from it so that each
+ * password is imported once and the two key derivations of a seal run at the
+ * same time.
  *
- * Both directions are assembled from iron-webcrypto's primitives (`encrypt`,
- * `decrypt`, `hmacWithPassword`) rather than its `seal`/`unseal`: those read
- * `Date.now()` themselves, where the expiration must follow Effect's `Clock` to
- * the millisecond, and its `unseal` compares the digest after decoding it.
+ * Where a runtime runs Web Crypto off the JavaScript thread (Node schedules
+ * each step on its thread pool), every step waited for costs a round trip; a
+ * seal waits for three (the encryption key, the encryption, the MAC), an
+ * unseal for three (both keys at once, the MAC, the decryption), against
+ * iron-webcrypto's four each. The decryption waits for the MAC on purpose:
+ * running it beside the MAC would make how long a forged seal takes depend on
+ * whether its padding decrypts, the start of a padding oracle.
  */
 export const webCrypto: IronCrypto = {
   name: "webcrypto",
   seal: async (text, passwordId, secret, expiration) => {
-    const { encrypted, key } = await Iron.encrypt(secret, Iron.defaults.encryption, text)
-    const macBase = `${Iron.macPrefix}*${passwordId}*${key.salt}*${Encoding.encodeBase64Url(key.iv)}*${Encoding.encodeBase64Url(encrypted)}*${expiration}`
-    const mac = await Iron.hmacWithPassword(secret, Iron.defaults.integrity, macBase)
-    return `${macBase}*${mac.salt}*${mac.digest}`
+    const random = globalThis.crypto.getRandomValues(new Uint8Array(SALT_BYTES * 2 + IV_BYTES))
+    const encryptionSalt = hex(random.subarray(0, SALT_BYTES))
+    const hmacSalt = hex(random.subarray(SALT_BYTES, SALT_BYTES * 2))
+    const iv = random.subarray(SALT_BYTES * 2)
+    const macKey = derive(secret, hmacSalt, "mac")
+    // Settled whatever happens next, so that a failed encryption never leaves it rejected unobserved.
+    macKey.catch(() => undefined)
+    const encrypted = await subtle().encrypt(
+      { name: "AES-CBC", iv },
+      await derive(secret, encryptionSalt, "encrypt"),
+      encoder.encode(text),
+    )
+    const macBase = `${MAC_PREFIX}*${passwordId}*${encryptionSalt}*${Encoding.encodeBase64Url(iv)}*${Encoding.encodeBase64Url(new Uint8Array(encrypted))}*${expiration}`
+    return `${macBase}*${hmacSalt}*${await sign(await macKey, macBase)}`
   },
   open: async (seal, secret) => {
-    const mac = await Iron.hmacWithPassword(secret, { ...Iron.defaults.integrity, salt: seal.hmacSalt }, seal.macBase)
-    if (!digestsEqual(mac.digest, seal.hmacDigest)) throw new OpenFailure("integrity")
     const iv = Encoding.decodeBase64Url(seal.iv)
     const encrypted = Encoding.decodeBase64Url(seal.encrypted)
+    const encryptKey = derive(secret, seal.encryptionSalt, "encrypt")
+    encryptKey.catch(() => undefined)
+    const digest = await sign(await derive(secret, seal.hmacSalt, "mac"), seal.macBase)
+    if (!digestsEqual(digest, seal.hmacDigest)) throw new OpenFailure("integrity")
     if (iv._tag === "Left" || encrypted._tag === "Left") throw new OpenFailure("undecryptable")
     try {
-      return await Iron.decrypt(
-        secret,
-        { ...Iron.defaults.encryption, salt: seal.encryptionSalt, iv: new Uint8Array(iv.right) },
-        encrypted.right,
+      const plain = await subtle().decrypt(
+        { name: "AES-CBC", iv: new Uint8Array(iv.right) },
+        await encryptKey,
+        new Uint8Array(encrypted.right),
       )
+      return decoder.decode(plain)
     } catch {
       throw new OpenFailure("undecryptable")
     }
