@@ -42,7 +42,7 @@ import { execFileSync } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import * as os from "node:os"
 import { bundle, COMPATIBILITY_DATE, ensureBuilt, prepareOutDir, startWorkerd } from "../test/runtimes/launch.js"
-import { PASSWORD, PAYLOAD } from "./implementations.js"
+import { PASSWORD, PAYLOAD } from "./fixtures.js"
 
 const arg = (name: string, fallback: number): number => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`))
