@@ -18,6 +18,12 @@ export * as CookieStore from "./CookieStore.js"
  */
 export * as Errors from "./Errors.js"
 /**
+ * Flash messages: a value typed by a Schema, set in one request and read once in a later one.
+ *
+ * @since 0.1.0
+ */
+export * as Flash from "./Flash.js"
+/**
  * Sessions in `@effect/platform` HTTP apps: the middleware and the HttpApi security middleware.
  *
  * @since 0.1.0

@@ -11,7 +11,7 @@ import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import type { ConfigError, Duration, Layer, Option, Redacted } from "effect"
 import { Config, Effect, Schema } from "effect"
 import * as Root from "effect-iron-session"
-import { CookieStore, Errors, HttpSession, Seal, Session } from "effect-iron-session"
+import { CookieStore, Errors, Flash, HttpSession, Seal, Session } from "effect-iron-session"
 
 const valueExports: Record<string, ReadonlyArray<string>> = {
   Errors: [
@@ -62,11 +62,12 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
   ],
   Session: ["Tag", "layer", "make"],
   HttpSession: ["Cookies", "layerAuthentication", "layerCookies", "middleware", "security"],
+  Flash: ["Tag", "layer", "make"],
 }
 
 describe("the public API", () => {
   it("exports exactly the listed values from each module", () => {
-    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession }
+    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession, Flash }
     expect(Object.keys(Root).sort()).toEqual(Object.keys(valueExports).sort())
     for (const [name, module] of Object.entries(modules)) {
       expect([name, Object.keys(module).sort()]).toEqual([name, [...(valueExports[name] ?? [])].sort()])
@@ -197,5 +198,20 @@ describe("the exact types of the Effect API", () => {
     >()
     expectTypeOf(HttpSession.layerCookies).toEqualTypeOf<Layer.Layer<HttpSession.Cookies>>()
     expectTypeOf(HttpSession.security("auth")).toEqualTypeOf<HttpApiSecurity.ApiKey>()
+  })
+
+  it("Flash: set fails only as a write can, take only when the cookie cannot be cleared", () => {
+    class Notice extends Flash.Tag<Notice>()("api/Notice", { schema: User, cookieName: "flash", password }) {}
+    type SetError = Exclude<SaveError, Errors.SessionDestroyedError>
+    expectTypeOf(Notice.set).toEqualTypeOf<(value: User) => Effect.Effect<void, SetError, Notice | Store>>()
+    expectTypeOf(Notice.take).toEqualTypeOf<
+      Effect.Effect<Option.Option<User>, Errors.CookieNotWritableError, Notice | Store>
+    >()
+    expectTypeOf(Notice.peek).toEqualTypeOf<Effect.Effect<Option.Option<User>, never, Notice | Store>>()
+    expectTypeOf(Notice.layer).toEqualTypeOf<Layer.Layer<Notice, Session.LayerError>>()
+    expectTypeOf<Flash.SetError>().toEqualTypeOf<SetError>()
+    expectTypeOf(Flash.make({ schema: User, cookieName: "f", password })).toEqualTypeOf<
+      Effect.Effect<Flash.Flash<User>, Session.LayerError>
+    >()
   })
 })
