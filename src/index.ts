@@ -12,6 +12,12 @@
  */
 export * as CookieStore from "./CookieStore.js"
 /**
+ * CSRF protection for `@effect/platform` apps: an origin check middleware, and tokens bound to the browser's session.
+ *
+ * @since 0.1.0
+ */
+export * as Csrf from "./Csrf.js"
+/**
  * Every tagged error of the library.
  *
  * @since 0.1.0

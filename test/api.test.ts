@@ -11,7 +11,7 @@ import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import type { ConfigError, Duration, Layer, Option, Redacted } from "effect"
 import { Config, Effect, Schema } from "effect"
 import * as Root from "effect-iron-session"
-import { CookieStore, Errors, Flash, HttpSession, Seal, Session } from "effect-iron-session"
+import { CookieStore, Csrf, Errors, Flash, HttpSession, Seal, Session } from "effect-iron-session"
 
 const valueExports: Record<string, ReadonlyArray<string>> = {
   Errors: [
@@ -63,11 +63,12 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
   Session: ["Tag", "layer", "make"],
   HttpSession: ["Cookies", "layerAuthentication", "layerCookies", "middleware", "security"],
   Flash: ["Tag", "layer", "make"],
+  Csrf: ["Csrf", "CsrfError", "checkOrigin", "layer", "make", "middleware", "rotate", "token", "verify"],
 }
 
 describe("the public API", () => {
   it("exports exactly the listed values from each module", () => {
-    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession, Flash }
+    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession, Flash, Csrf }
     expect(Object.keys(Root).sort()).toEqual(Object.keys(valueExports).sort())
     for (const [name, module] of Object.entries(modules)) {
       expect([name, Object.keys(module).sort()]).toEqual([name, [...(valueExports[name] ?? [])].sort()])
@@ -213,5 +214,29 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf(Flash.make({ schema: User, cookieName: "f", password })).toEqualTypeOf<
       Effect.Effect<Flash.Flash<User>, Session.LayerError>
     >()
+  })
+
+  it("Csrf: the middleware adds CsrfError, and needs the token service only with tokens", () => {
+    const app = Effect.succeed(1 as const)
+    type Request = HttpServerRequest.HttpServerRequest
+    expectTypeOf(Csrf.middleware()(app)).toEqualTypeOf<Effect.Effect<1, Csrf.CsrfError, Request>>()
+    expectTypeOf(Csrf.middleware({ allowedOrigins: ["https://a.example"] })(app)).toEqualTypeOf<
+      Effect.Effect<1, Csrf.CsrfError, Request>
+    >()
+    expectTypeOf(Csrf.middleware({ token: true })(app)).toEqualTypeOf<
+      Effect.Effect<1, Csrf.CsrfError, Request | Csrf.Csrf>
+    >()
+    type TokenError = Errors.CookieNotWritableError | Errors.InvalidOptionError
+    expectTypeOf(Csrf.token).toEqualTypeOf<Effect.Effect<string, TokenError, Csrf.Csrf | Store>>()
+    expectTypeOf(Csrf.rotate).toEqualTypeOf<Effect.Effect<void, TokenError, Csrf.Csrf | Store>>()
+    expectTypeOf(Csrf.verify).toEqualTypeOf<
+      (token: string | null | undefined) => Effect.Effect<void, Csrf.CsrfError, Csrf.Csrf | Store>
+    >()
+    expectTypeOf(Csrf.layer({ password: Config.redacted("P") })).toEqualTypeOf<
+      Layer.Layer<Csrf.Csrf, Session.LayerError>
+    >()
+    expectTypeOf(Csrf.checkOrigin()).toEqualTypeOf<(request: globalThis.Request) => Csrf.CsrfError | undefined>()
+    expectTypeOf<Csrf.CsrfError["reason"]>().toEqualTypeOf<Csrf.Reason>()
+    expectTypeOf<Csrf.Reason>().toEqualTypeOf<"cross-origin" | "missing-origin" | "missing-token" | "bad-token">()
   })
 })
