@@ -47,3 +47,9 @@ export * as Seal from "./Seal.js"
  * @since 0.1.0
  */
 export * as Session from "./Session.js"
+/**
+ * A test kit: cookies for a signed-in user, memory cookie stores, and facade cookies.
+ *
+ * @since 0.1.0
+ */
+export * as Testing from "./Testing.js"

@@ -11,7 +11,7 @@ import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import type { ConfigError, Duration, Layer, Option, Redacted } from "effect"
 import { Config, Effect, Schema } from "effect"
 import * as Root from "effect-iron-session"
-import { CookieStore, Csrf, Errors, Flash, HttpSession, Seal, Session } from "effect-iron-session"
+import { CookieStore, Csrf, Errors, Flash, HttpSession, Seal, Session, Testing } from "effect-iron-session"
 
 const valueExports: Record<string, ReadonlyArray<string>> = {
   Errors: [
@@ -64,11 +64,12 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
   HttpSession: ["Cookies", "layerAuthentication", "layerCookies", "middleware", "security"],
   Flash: ["Tag", "layer", "make"],
   Csrf: ["Csrf", "CsrfError", "checkOrigin", "layer", "make", "middleware", "rotate", "token", "verify"],
+  Testing: ["MemoryStore", "cookieHeader", "cookies", "ironSessionCookie", "layerCookies", "withSession"],
 }
 
 describe("the public API", () => {
   it("exports exactly the listed values from each module", () => {
-    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession, Flash, Csrf }
+    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession, Flash, Csrf, Testing }
     expect(Object.keys(Root).sort()).toEqual(Object.keys(valueExports).sort())
     for (const [name, module] of Object.entries(modules)) {
       expect([name, Object.keys(module).sort()]).toEqual([name, [...(valueExports[name] ?? [])].sort()])
@@ -238,5 +239,24 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf(Csrf.checkOrigin()).toEqualTypeOf<(request: globalThis.Request) => Csrf.CsrfError | undefined>()
     expectTypeOf<Csrf.CsrfError["reason"]>().toEqualTypeOf<Csrf.Reason>()
     expectTypeOf<Csrf.Reason>().toEqualTypeOf<"cross-origin" | "missing-origin" | "missing-token" | "bad-token">()
+  })
+
+  it("Testing: cookies are made by the session's set, without the errors a fresh store cannot give", () => {
+    type WriteError = Exclude<SaveError, Errors.SessionDestroyedError | Errors.CookieNotWritableError>
+    const ada = { id: 1, signedInAt: new Date() }
+    expectTypeOf(Testing.cookieHeader(Auth, ada)).toEqualTypeOf<Effect.Effect<string, WriteError, Auth>>()
+    expectTypeOf(Testing.cookies(Auth, ada)).toEqualTypeOf<
+      Effect.Effect<Readonly<Record<string, string>>, WriteError, Auth>
+    >()
+    expectTypeOf(Testing.withSession(Auth, ada)).toEqualTypeOf<
+      Layer.Layer<Store | Testing.MemoryStore, WriteError, Auth>
+    >()
+    expectTypeOf(Testing.layerCookies()).toEqualTypeOf<Layer.Layer<Store | Testing.MemoryStore>>()
+    expectTypeOf(Effect.map(Testing.MemoryStore, (store) => store.setCookieHeaders)).toEqualTypeOf<
+      Effect.Effect<ReadonlyArray<string>, never, Testing.MemoryStore>
+    >()
+    expectTypeOf(Testing.ironSessionCookie).returns.toEqualTypeOf<Promise<string>>()
+    // @ts-expect-error: a value the session's schema does not describe
+    Testing.cookieHeader(Auth, { id: "1" })
   })
 })
