@@ -498,6 +498,12 @@ export const middleware: {
   ): <A, E, R>(
     app: Effect.Effect<A, E, R>,
   ) => Effect.Effect<A, E | CsrfError, R | HttpServerRequest.HttpServerRequest | Csrf>
+  /** Options not known to leave tokens off: the token service may be needed. */
+  (
+    options: MiddlewareOptions,
+  ): <A, E, R>(
+    app: Effect.Effect<A, E, R>,
+  ) => Effect.Effect<A, E | CsrfError, R | HttpServerRequest.HttpServerRequest | Csrf>
 } = ((options: MiddlewareOptions = {}) => {
   const policy = policyOrThrow(options)
   const tokens = options.token === undefined || options.token === false ? undefined : options.token

@@ -50,7 +50,7 @@ const router = HttpRouter.empty.pipe(
 )
 
 const handlerWith = (options: Csrf.MiddlewareOptions) => {
-  const app = router.pipe(Csrf.middleware(options as { token: true }), HttpSession.middleware)
+  const app = router.pipe(Csrf.middleware(options), HttpSession.middleware)
   const web = HttpApp.toWebHandlerLayer(app, CsrfLive)
   afterAll(() => web.dispose())
   return web.handler

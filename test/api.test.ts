@@ -227,6 +227,8 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf(Csrf.middleware({ token: true })(app)).toEqualTypeOf<
       Effect.Effect<1, Csrf.CsrfError, Request | Csrf.Csrf>
     >()
+    const unknown: Csrf.MiddlewareOptions = {}
+    expectTypeOf(Csrf.middleware(unknown)(app)).toEqualTypeOf<Effect.Effect<1, Csrf.CsrfError, Request | Csrf.Csrf>>()
     type TokenError = Errors.CookieNotWritableError | Errors.InvalidOptionError
     expectTypeOf(Csrf.token).toEqualTypeOf<Effect.Effect<string, TokenError, Csrf.Csrf | Store>>()
     expectTypeOf(Csrf.rotate).toEqualTypeOf<Effect.Effect<void, TokenError, Csrf.Csrf | Store>>()
