@@ -12,11 +12,23 @@
  */
 export * as CookieStore from "./CookieStore.js"
 /**
+ * CSRF protection for `@effect/platform` apps: an origin check middleware, and tokens bound to the browser's session.
+ *
+ * @since 0.1.0
+ */
+export * as Csrf from "./Csrf.js"
+/**
  * Every tagged error of the library.
  *
  * @since 0.1.0
  */
 export * as Errors from "./Errors.js"
+/**
+ * Flash messages: a value typed by a Schema, set in one request and read once in a later one.
+ *
+ * @since 0.1.0
+ */
+export * as Flash from "./Flash.js"
 /**
  * Sessions in `@effect/platform` HTTP apps: the middleware and the HttpApi security middleware.
  *
@@ -35,3 +47,9 @@ export * as Seal from "./Seal.js"
  * @since 0.1.0
  */
 export * as Session from "./Session.js"
+/**
+ * A test kit: cookies for a signed-in user, memory cookie stores, and facade cookies.
+ *
+ * @since 0.1.0
+ */
+export * as Testing from "./Testing.js"

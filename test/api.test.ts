@@ -11,7 +11,7 @@ import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import type { ConfigError, Duration, Layer, Option, Redacted } from "effect"
 import { Config, Effect, Schema } from "effect"
 import * as Root from "effect-iron-session"
-import { CookieStore, Errors, HttpSession, Seal, Session } from "effect-iron-session"
+import { CookieStore, Csrf, Errors, Flash, HttpSession, Seal, Session, Testing } from "effect-iron-session"
 
 const valueExports: Record<string, ReadonlyArray<string>> = {
   Errors: [
@@ -62,11 +62,14 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
   ],
   Session: ["Tag", "layer", "make"],
   HttpSession: ["Cookies", "layerAuthentication", "layerCookies", "middleware", "security"],
+  Flash: ["Tag", "layer", "make"],
+  Csrf: ["Csrf", "CsrfError", "checkOrigin", "layer", "make", "middleware", "rotate", "token", "verify"],
+  Testing: ["MemoryStore", "cookieHeader", "cookies", "ironSessionCookie", "layerCookies", "withSession"],
 }
 
 describe("the public API", () => {
   it("exports exactly the listed values from each module", () => {
-    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession }
+    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession, Flash, Csrf, Testing }
     expect(Object.keys(Root).sort()).toEqual(Object.keys(valueExports).sort())
     for (const [name, module] of Object.entries(modules)) {
       expect([name, Object.keys(module).sort()]).toEqual([name, [...(valueExports[name] ?? [])].sort()])
@@ -197,5 +200,65 @@ describe("the exact types of the Effect API", () => {
     >()
     expectTypeOf(HttpSession.layerCookies).toEqualTypeOf<Layer.Layer<HttpSession.Cookies>>()
     expectTypeOf(HttpSession.security("auth")).toEqualTypeOf<HttpApiSecurity.ApiKey>()
+  })
+
+  it("Flash: set fails only as a write can, take only when the cookie cannot be cleared", () => {
+    class Notice extends Flash.Tag<Notice>()("api/Notice", { schema: User, cookieName: "flash", password }) {}
+    type SetError = Exclude<SaveError, Errors.SessionDestroyedError>
+    expectTypeOf(Notice.set).toEqualTypeOf<(value: User) => Effect.Effect<void, SetError, Notice | Store>>()
+    expectTypeOf(Notice.take).toEqualTypeOf<
+      Effect.Effect<Option.Option<User>, Errors.CookieNotWritableError, Notice | Store>
+    >()
+    expectTypeOf(Notice.peek).toEqualTypeOf<Effect.Effect<Option.Option<User>, never, Notice | Store>>()
+    expectTypeOf(Notice.layer).toEqualTypeOf<Layer.Layer<Notice, Session.LayerError>>()
+    expectTypeOf<Flash.SetError>().toEqualTypeOf<SetError>()
+    expectTypeOf(Flash.make({ schema: User, cookieName: "f", password })).toEqualTypeOf<
+      Effect.Effect<Flash.Flash<User>, Session.LayerError>
+    >()
+  })
+
+  it("Csrf: the middleware adds CsrfError, and needs the token service only with tokens", () => {
+    const app = Effect.succeed(1 as const)
+    type Request = HttpServerRequest.HttpServerRequest
+    expectTypeOf(Csrf.middleware()(app)).toEqualTypeOf<Effect.Effect<1, Csrf.CsrfError, Request>>()
+    expectTypeOf(Csrf.middleware({ allowedOrigins: ["https://a.example"] })(app)).toEqualTypeOf<
+      Effect.Effect<1, Csrf.CsrfError, Request>
+    >()
+    expectTypeOf(Csrf.middleware({ token: true })(app)).toEqualTypeOf<
+      Effect.Effect<1, Csrf.CsrfError, Request | Csrf.Csrf>
+    >()
+    const unknown: Csrf.MiddlewareOptions = {}
+    expectTypeOf(Csrf.middleware(unknown)(app)).toEqualTypeOf<Effect.Effect<1, Csrf.CsrfError, Request | Csrf.Csrf>>()
+    type TokenError = Errors.CookieNotWritableError | Errors.InvalidOptionError
+    expectTypeOf(Csrf.token).toEqualTypeOf<Effect.Effect<string, TokenError, Csrf.Csrf | Store>>()
+    expectTypeOf(Csrf.rotate).toEqualTypeOf<Effect.Effect<void, TokenError, Csrf.Csrf | Store>>()
+    expectTypeOf(Csrf.verify).toEqualTypeOf<
+      (token: string | null | undefined) => Effect.Effect<void, Csrf.CsrfError, Csrf.Csrf | Store>
+    >()
+    expectTypeOf(Csrf.layer({ password: Config.redacted("P") })).toEqualTypeOf<
+      Layer.Layer<Csrf.Csrf, Session.LayerError>
+    >()
+    expectTypeOf(Csrf.checkOrigin()).toEqualTypeOf<(request: globalThis.Request) => Csrf.CsrfError | undefined>()
+    expectTypeOf<Csrf.CsrfError["reason"]>().toEqualTypeOf<Csrf.Reason>()
+    expectTypeOf<Csrf.Reason>().toEqualTypeOf<"cross-origin" | "missing-origin" | "missing-token" | "bad-token">()
+  })
+
+  it("Testing: cookies are made by the session's set, without the errors a fresh store cannot give", () => {
+    type WriteError = Exclude<SaveError, Errors.SessionDestroyedError | Errors.CookieNotWritableError>
+    const ada = { id: 1, signedInAt: new Date() }
+    expectTypeOf(Testing.cookieHeader(Auth, ada)).toEqualTypeOf<Effect.Effect<string, WriteError, Auth>>()
+    expectTypeOf(Testing.cookies(Auth, ada)).toEqualTypeOf<
+      Effect.Effect<Readonly<Record<string, string>>, WriteError, Auth>
+    >()
+    expectTypeOf(Testing.withSession(Auth, ada)).toEqualTypeOf<
+      Layer.Layer<Store | Testing.MemoryStore, WriteError, Auth>
+    >()
+    expectTypeOf(Testing.layerCookies()).toEqualTypeOf<Layer.Layer<Store | Testing.MemoryStore>>()
+    expectTypeOf(Effect.map(Testing.MemoryStore, (store) => store.setCookieHeaders)).toEqualTypeOf<
+      Effect.Effect<ReadonlyArray<string>, never, Testing.MemoryStore>
+    >()
+    expectTypeOf(Testing.ironSessionCookie).returns.toEqualTypeOf<Promise<string>>()
+    // @ts-expect-error: a value the session's schema does not describe
+    Testing.cookieHeader(Auth, { id: "1" })
   })
 })

@@ -1,0 +1,449 @@
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApp,
+  HttpRouter,
+  HttpServer,
+  HttpServerRequest,
+  HttpServerResponse,
+  OpenApi,
+} from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Layer, ManagedRuntime, Schema, TestClock } from "effect"
+import { CookieStore, Csrf, HttpSession } from "effect-iron-session"
+import fc from "fast-check"
+import { cookieHeaderFrom, withServer } from "./helpers/server.js"
+
+const password = "a-password-that-is-at-least-32-characters-long"
+const CsrfLive = Csrf.layer({ password })
+
+const Transfer = Schema.Struct({ amount: Schema.NumberFromString })
+
+/** A small app: a page that hands out tokens, and state-changing routes that read their body. */
+const router = HttpRouter.empty.pipe(
+  HttpRouter.get("/token", Effect.map(Effect.orDie(Csrf.token), HttpServerResponse.text)),
+  HttpRouter.get("/page", HttpServerResponse.text("a page")),
+  HttpRouter.post(
+    "/transfer",
+    Effect.map(HttpServerRequest.schemaBodyUrlParams(Transfer), ({ amount }) =>
+      HttpServerResponse.text(`sent ${amount}`),
+    ),
+  ),
+  HttpRouter.post("/json", HttpServerResponse.text("done")),
+  HttpRouter.put("/json", HttpServerResponse.text("done")),
+  HttpRouter.patch("/json", HttpServerResponse.text("done")),
+  HttpRouter.del("/json", HttpServerResponse.text("done")),
+  HttpRouter.mount(
+    "/admin",
+    HttpRouter.empty.pipe(
+      HttpRouter.post(
+        "/transfer",
+        Effect.map(HttpServerRequest.schemaBodyUrlParams(Transfer), ({ amount }) =>
+          HttpServerResponse.text(`admin sent ${amount}`),
+        ),
+      ),
+    ),
+  ),
+)
+
+const handlerWith = (options: Csrf.MiddlewareOptions) => {
+  const app = router.pipe(Csrf.middleware(options), HttpSession.middleware)
+  const web = HttpApp.toWebHandlerLayer(app, CsrfLive)
+  afterAll(() => web.dispose())
+  return web.handler
+}
+
+const origins = handlerWith({ allowedOrigins: ["https://admin.example.com"] })
+const strict = handlerWith({ missingOrigin: "refuse" })
+const proxied = handlerWith({ trustProxy: true })
+const tokens = handlerWith({ token: true })
+
+const self = "http://127.0.0.1"
+
+const send = (
+  handler: (request: Request) => Promise<Response>,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+) => handler(new Request(`${self}${path}`, { method, headers, ...(body === undefined ? {} : { body }) }))
+
+const refusal = async (response: Response) => ({ status: response.status, body: await response.json() })
+
+describe("Csrf.middleware: the origin check", () => {
+  it("lets a same-origin POST through by Sec-Fetch-Site", async () => {
+    const response = await send(origins, "POST", "/json", { "sec-fetch-site": "same-origin", origin: self })
+    expect(response.status).toBe(200)
+  })
+
+  it("lets a POST through whose Origin is the request's own origin", async () => {
+    const response = await send(origins, "POST", "/json", { origin: self })
+    expect(response.status).toBe(200)
+  })
+
+  it("refuses a POST from another origin with a 403 naming the reason", async () => {
+    const response = await send(origins, "POST", "/json", { origin: "https://evil.example" })
+    expect(await refusal(response)).toEqual({ status: 403, body: { _tag: "CsrfError", reason: "cross-origin" } })
+  })
+
+  it("refuses Sec-Fetch-Site cross-site and same-site, whatever the Origin says", async () => {
+    for (const site of ["cross-site", "same-site", "something-new"]) {
+      const response = await send(origins, "POST", "/json", { "sec-fetch-site": site, origin: self })
+      expect([site, response.status]).toEqual([site, 403])
+    }
+  })
+
+  it("lets Sec-Fetch-Site none through: a navigation the user started", async () => {
+    const response = await send(origins, "POST", "/json", { "sec-fetch-site": "none" })
+    expect(response.status).toBe(200)
+  })
+
+  it("lets an allow-listed origin through, by Origin alone and with Sec-Fetch-Site same-site", async () => {
+    const byOrigin = await send(origins, "POST", "/json", { origin: "https://admin.example.com" })
+    expect(byOrigin.status).toBe(200)
+    const bySite = await send(origins, "POST", "/json", {
+      origin: "https://ADMIN.example.com:443",
+      "sec-fetch-site": "same-site",
+    })
+    expect(bySite.status).toBe(200)
+  })
+
+  it("refuses Origin null, as sandboxed frames send it", async () => {
+    const response = await send(origins, "POST", "/json", { origin: "null" })
+    expect(response.status).toBe(403)
+  })
+
+  it("counts another scheme or port as another origin", async () => {
+    for (const origin of ["https://127.0.0.1", "http://127.0.0.1:8080"]) {
+      expect([origin, (await send(origins, "POST", "/json", { origin })).status]).toEqual([origin, 403])
+    }
+  })
+
+  it("allows a request with neither header by default, and refuses it under missingOrigin refuse", async () => {
+    expect((await send(origins, "POST", "/json")).status).toBe(200)
+    const refused = await send(strict, "POST", "/json")
+    expect(await refusal(refused)).toEqual({ status: 403, body: { _tag: "CsrfError", reason: "missing-origin" } })
+    expect((await send(strict, "POST", "/json", { origin: self })).status).toBe(200)
+  })
+
+  it("never checks GET, HEAD or OPTIONS, even from another site", async () => {
+    const foreign = { origin: "https://evil.example", "sec-fetch-site": "cross-site" }
+    expect((await send(strict, "GET", "/page", foreign)).status).toBe(200)
+    expect((await send(strict, "HEAD", "/page", foreign)).status).toBe(200)
+    expect((await send(strict, "OPTIONS", "/page", foreign)).status).not.toBe(403)
+  })
+
+  it("checks every unsafe method: POST, PUT, PATCH and DELETE", async () => {
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) {
+      const response = await send(origins, method, "/json", { origin: "https://evil.example" })
+      expect([method, response.status]).toEqual([method, 403])
+    }
+  })
+
+  it("trusts X-Forwarded-Proto and X-Forwarded-Host only under trustProxy", async () => {
+    const behindProxy = {
+      origin: "https://shop.example.com",
+      "x-forwarded-proto": "https, http",
+      "x-forwarded-host": "shop.example.com",
+    }
+    expect((await send(proxied, "POST", "/json", behindProxy)).status).toBe(200)
+    expect((await send(origins, "POST", "/json", behindProxy)).status).toBe(403)
+    // Under trustProxy the forwarded origin is the one compared, not the direct one.
+    expect((await send(proxied, "POST", "/json", { ...behindProxy, origin: self })).status).toBe(403)
+  })
+
+  it("lets a handler catch the CsrfError and answer in its own way", async () => {
+    const app = router.pipe(
+      Csrf.middleware(),
+      Effect.catchTag("CsrfError", (error) =>
+        Effect.succeed(HttpServerResponse.text(`Please reload (${error.reason})`, { status: 403 })),
+      ),
+      HttpSession.middleware,
+    )
+    const web = HttpApp.toWebHandlerLayer(app, CsrfLive)
+    try {
+      const response = await web.handler(new Request(`${self}/json`, { method: "POST", headers: { origin: "null" } }))
+      expect(await response.text()).toBe("Please reload (cross-origin)")
+    } finally {
+      await web.dispose()
+    }
+  })
+
+  it("refuses to be made with an allowed origin that is not an origin", () => {
+    for (const entry of ["admin.example.com", "https://admin.example.com/app", "null", "ftp://example.com"]) {
+      expect(() => Csrf.middleware({ allowedOrigins: [entry] })).toThrow(
+        expect.objectContaining({ _tag: "InvalidOptionError", option: "allowedOrigins" }),
+      )
+    }
+  })
+
+  it("compares with the Host of a Node request on a real server", async () => {
+    const app = HttpRouter.empty.pipe(
+      HttpRouter.post("/json", HttpServerResponse.text("done")),
+      Csrf.middleware({ missingOrigin: "refuse" }),
+    )
+    const runtime = ManagedRuntime.make(Layer.empty)
+    try {
+      const handler = await runtime.runPromise(NodeHttpServer.makeHandler(app))
+      await withServer(handler, async (url) => {
+        const bare = await fetch(`${url}/json`, { method: "POST" })
+        expect(await refusal(bare)).toEqual({ status: 403, body: { _tag: "CsrfError", reason: "missing-origin" } })
+        const own = await fetch(`${url}/json`, { method: "POST", headers: { origin: url } })
+        expect(own.status).toBe(200)
+        const foreign = await fetch(`${url}/json`, { method: "POST", headers: { origin: "http://127.0.0.2:1" } })
+        expect(foreign.status).toBe(403)
+      })
+    } finally {
+      await runtime.dispose()
+    }
+  })
+})
+
+describe("Csrf.middleware with tokens", () => {
+  /** A browser: fetches a token from the page, keeps the cookies it was given. */
+  const browser = async () => {
+    const page = await send(tokens, "GET", "/token")
+    const token = await page.text()
+    return { token, cookie: cookieHeaderFrom(page.headers.getSetCookie()).header }
+  }
+
+  it("refuses a same-origin POST without a token", async () => {
+    const { cookie } = await browser()
+    const response = await send(tokens, "POST", "/json", { origin: self, cookie })
+    expect(await refusal(response)).toEqual({ status: 403, body: { _tag: "CsrfError", reason: "missing-token" } })
+  })
+
+  it("accepts the token in the x-csrf-token header", async () => {
+    const { token, cookie } = await browser()
+    const response = await send(tokens, "POST", "/json", { origin: self, cookie, "x-csrf-token": token })
+    expect(response.status).toBe(200)
+  })
+
+  it("accepts the token in a form's _csrf field, and the handler still reads the form", async () => {
+    const { token, cookie } = await browser()
+    const form = new URLSearchParams({ amount: "10", _csrf: token }).toString()
+    const headers = { origin: self, cookie, "content-type": "application/x-www-form-urlencoded" }
+    const response = await send(tokens, "POST", "/transfer", headers, form)
+    expect(await response.text()).toBe("sent 10")
+    const mounted = await send(tokens, "POST", "/admin/transfer", headers, form)
+    expect(await mounted.text()).toBe("admin sent 10")
+  })
+
+  it("refuses a wrong token, and a form field when the body is not a form", async () => {
+    const { token, cookie } = await browser()
+    const wrong = await send(tokens, "POST", "/json", {
+      origin: self,
+      cookie,
+      "x-csrf-token": `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`,
+    })
+    expect(await refusal(wrong)).toEqual({ status: 403, body: { _tag: "CsrfError", reason: "bad-token" } })
+    const json = await send(
+      tokens,
+      "POST",
+      "/json",
+      { origin: self, cookie, "content-type": "application/json" },
+      JSON.stringify({ _csrf: token }),
+    )
+    expect((await refusal(json)).body.reason).toBe("missing-token")
+  })
+
+  it("refuses a token issued to another session", async () => {
+    const ada = await browser()
+    const eve = await browser()
+    const crossed = await send(tokens, "POST", "/json", { origin: self, cookie: ada.cookie, "x-csrf-token": eve.token })
+    expect((await refusal(crossed)).body.reason).toBe("bad-token")
+    const noCookie = await send(tokens, "POST", "/json", { origin: self, "x-csrf-token": eve.token })
+    expect((await refusal(noCookie)).body.reason).toBe("bad-token")
+  })
+
+  it("writes the CSRF cookie once, and every token it gives is different and valid", async () => {
+    const first = await send(tokens, "GET", "/token")
+    const [setCookie = ""] = first.headers.getSetCookie()
+    expect(setCookie).toMatch(/^__Host-csrf=Fe26\.2\*[^;]+; Max-Age=1209540; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
+    const cookie = cookieHeaderFrom([setCookie]).header
+    const again = await send(tokens, "GET", "/token", { cookie })
+    expect(again.headers.getSetCookie()).toEqual([])
+    const issued = [await first.text(), await again.text()]
+    expect(issued[0]).not.toBe(issued[1])
+    for (const token of issued) {
+      const response = await send(tokens, "POST", "/json", { origin: self, cookie, "x-csrf-token": token })
+      expect(response.status).toBe(200)
+    }
+  })
+
+  it("checks the origin before the token", async () => {
+    const { token, cookie } = await browser()
+    const response = await send(tokens, "POST", "/json", {
+      origin: "https://evil.example",
+      cookie,
+      "x-csrf-token": token,
+    })
+    expect((await refusal(response)).body.reason).toBe("cross-origin")
+  })
+
+  it("takes another header and field name", async () => {
+    const custom = handlerWith({ token: { header: "X-XSRF-Token", field: "authenticity_token" } })
+    const page = await send(custom, "GET", "/token")
+    const token = await page.text()
+    const cookie = cookieHeaderFrom(page.headers.getSetCookie()).header
+    expect((await send(custom, "POST", "/json", { origin: self, cookie, "x-xsrf-token": token })).status).toBe(200)
+    const form = new URLSearchParams({ amount: "3", authenticity_token: token }).toString()
+    const headers = { origin: self, cookie, "content-type": "application/x-www-form-urlencoded" }
+    expect(await (await send(custom, "POST", "/transfer", headers, form)).text()).toBe("sent 3")
+  })
+})
+
+describe("Csrf tokens as Effects", () => {
+  const inRequest = <A, E, R>(effect: Effect.Effect<A, E, R>, cookies: ReadonlyMap<string, string> = new Map()) =>
+    Effect.gen(function* () {
+      const store = CookieStore.makeMemory(Object.fromEntries(cookies))
+      const result = yield* Effect.either(Effect.provideService(effect, CookieStore.CookieStore, store))
+      return { result, store }
+    })
+
+  it.effect("creates one secret for tokens asked for at once", () =>
+    Effect.gen(function* () {
+      const { result, store } = yield* inRequest(Effect.all([Csrf.token, Csrf.token, Csrf.token], { concurrency: 3 }))
+      expect(store.setCookieHeaders).toHaveLength(1)
+      const issued = Either.getOrThrow(result)
+      const next = yield* inRequest(Effect.forEach(issued, Csrf.verify), store.cookies)
+      expect(Either.isRight(next.result)).toBe(true)
+    }).pipe(Effect.provide(CsrfLive)),
+  )
+
+  it.effect("refuses every earlier token after rotate, and accepts the new ones", () =>
+    Effect.gen(function* () {
+      const first = yield* inRequest(Csrf.token)
+      const old = Either.getOrThrow(first.result)
+      const second = yield* inRequest(Effect.zipRight(Csrf.rotate, Csrf.token), first.store.cookies)
+      const fresh = Either.getOrThrow(second.result)
+      const stale = yield* inRequest(Csrf.verify(old), second.store.cookies)
+      expect(Either.getLeft(stale.result)).toEqual(
+        expect.objectContaining({ value: expect.objectContaining({ reason: "bad-token" }) }),
+      )
+      const ok = yield* inRequest(Csrf.verify(fresh), second.store.cookies)
+      expect(Either.isRight(ok.result)).toBe(true)
+    }).pipe(Effect.provide(CsrfLive)),
+  )
+
+  it.effect("renews a secret past half its ttl, and tokens issued before stay valid", () =>
+    Effect.gen(function* () {
+      const first = yield* inRequest(Csrf.token)
+      const early = Either.getOrThrow(first.result)
+      yield* TestClock.adjust("6 days")
+      const quiet = yield* inRequest(Csrf.token, first.store.cookies)
+      expect(quiet.store.setCookieHeaders).toEqual([])
+      yield* TestClock.adjust("2 days")
+      const renewed = yield* inRequest(Csrf.token, first.store.cookies)
+      expect(renewed.store.setCookieHeaders).toHaveLength(1)
+      // Past the first seal's 14 days, the renewed cookie still holds the same secret.
+      yield* TestClock.adjust("7 days")
+      const late = yield* inRequest(Csrf.verify(early), renewed.store.cookies)
+      expect(Either.isRight(late.result)).toBe(true)
+      const lost = yield* inRequest(Csrf.verify(early), first.store.cookies)
+      expect(Either.isLeft(lost.result)).toBe(true)
+    }).pipe(Effect.provide(CsrfLive)),
+  )
+
+  it.effect("fails its layer at start-up for a short password or a __Host- cookie that is not Secure", () =>
+    Effect.gen(function* () {
+      const short = yield* Effect.flip(Layer.build(Csrf.layer({ password: "short" })).pipe(Effect.scoped))
+      expect(short._tag).toBe("PasswordTooShortError")
+      const insecure = yield* Effect.flip(
+        Layer.build(Csrf.layer({ password, cookieOptions: { secure: false } })).pipe(Effect.scoped),
+      )
+      expect(insecure).toMatchObject({ _tag: "InvalidOptionError", option: "cookieOptions.secure" })
+    }),
+  )
+
+  it.effect.prop(
+    "refuses a token with any byte changed",
+    [fc.nat(), fc.integer({ min: 1, max: 255 })],
+    ([position, flip]) =>
+      Effect.gen(function* () {
+        const first = yield* inRequest(Csrf.token)
+        const token = Either.getOrThrow(first.result)
+        const bytes = Buffer.from(token, "base64url")
+        const index = position % bytes.length
+        bytes[index] = (bytes[index] ?? 0) ^ flip
+        const checked = yield* inRequest(Csrf.verify(bytes.toString("base64url")), first.store.cookies)
+        expect(Either.getLeft(checked.result)).toEqual(
+          expect.objectContaining({ value: expect.objectContaining({ reason: "bad-token" }) }),
+        )
+      }).pipe(Effect.provide(CsrfLive)),
+    { timeout: 60_000, fastCheck: { numRuns: 100 } },
+  )
+})
+
+describe("Csrf.checkOrigin for web requests", () => {
+  const check = Csrf.checkOrigin({ allowedOrigins: ["https://admin.example.com"] })
+  const post = (headers: Record<string, string>) => new Request("https://shop.example/pay", { method: "POST", headers })
+
+  it("passes same-origin and allow-listed requests, and refuses the rest", () => {
+    expect(check(post({ origin: "https://shop.example" }))).toBeUndefined()
+    expect(check(post({ "sec-fetch-site": "same-origin" }))).toBeUndefined()
+    expect(check(post({ origin: "https://admin.example.com", "sec-fetch-site": "same-site" }))).toBeUndefined()
+    expect(check(post({ origin: "http://shop.example" }))?.reason).toBe("cross-origin")
+    expect(check(new Request("https://shop.example/pay", { headers: { origin: "https://evil.example" } }))).toBe(
+      undefined,
+    )
+  })
+
+  it("names what to do in its message, and nothing from the request", () => {
+    const error = Csrf.checkOrigin()(
+      new Request("https://shop.example/pay", { method: "POST", headers: { origin: "https://secret-evil.example" } }),
+    )
+    expect(error?.reason).toBe("cross-origin")
+    expect(error?.message).toContain("allowedOrigins")
+    expect(JSON.stringify({ ...error, message: error?.message })).not.toContain("secret-evil")
+  })
+})
+
+describe("Csrf in an HttpApi", () => {
+  class Account extends HttpApiGroup.make("account")
+    .add(HttpApiEndpoint.get("token", "/token").addSuccess(Schema.String))
+    .add(HttpApiEndpoint.post("transfer", "/transfer").addSuccess(Schema.String))
+    .middleware(HttpSession.Cookies) {}
+  class Api extends HttpApi.make("api").add(Account).addError(Csrf.CsrfError) {}
+
+  const checked = Csrf.middleware({ token: true })
+  const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
+    handlers.handle("token", () => Effect.orDie(Csrf.token)).handle("transfer", () => Effect.succeed("sent")),
+  )
+  const api = HttpApiBuilder.toWebHandler(
+    Layer.mergeAll(
+      HttpApiBuilder.api(Api).pipe(Layer.provide(AccountLive), Layer.provide(HttpSession.layerCookies)),
+      // A lambda, so that TypeScript infers what the middleware needs (the Csrf service).
+      HttpApiBuilder.middleware(Api, (app) => checked(app), { withContext: true }),
+      HttpServer.layerContext,
+    ).pipe(Layer.provide(CsrfLive)),
+  )
+  afterAll(() => api.dispose())
+
+  it("answers a forged request with the 403 the API declares", async () => {
+    const response = await api.handler(
+      new Request(`${self}/transfer`, { method: "POST", headers: { origin: "https://evil.example" } }),
+    )
+    expect(await refusal(response)).toEqual({ status: 403, body: { _tag: "CsrfError", reason: "cross-origin" } })
+  })
+
+  it("checks a token handed out by an endpoint", async () => {
+    const page = await api.handler(new Request(`${self}/token`))
+    const token = (await page.json()) as string
+    const cookie = cookieHeaderFrom(page.headers.getSetCookie()).header
+    const post = (headers: Record<string, string>) =>
+      api.handler(new Request(`${self}/transfer`, { method: "POST", headers: { origin: self, cookie, ...headers } }))
+    expect((await refusal(await post({}))).body.reason).toBe("missing-token")
+    const accepted = await post({ "x-csrf-token": token })
+    expect(await accepted.json()).toBe("sent")
+  })
+
+  it("documents the 403 in the OpenAPI spec", () => {
+    const spec = OpenApi.fromApi(Api)
+    const responses = spec.paths["/transfer"]?.post?.responses ?? {}
+    expect(Object.keys(responses)).toContain("403")
+  })
+})
