@@ -5,13 +5,25 @@
  * operation, so a signature that starts listing an error it cannot produce,
  * or loses one it can, is a compile error in `npm test`.
  */
-import type { HttpApiSecurity } from "@effect/platform"
+import type { HttpApiSecurity, KeyValueStore } from "@effect/platform"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import type { ConfigError, Duration, Layer, Option, Redacted } from "effect"
+import type {
+  ConfigError,
+  Context,
+  Duration,
+  Layer,
+  Metric,
+  MetricKeyType,
+  MetricState,
+  Option,
+  Redacted,
+  Scope,
+} from "effect"
 import { Config, Effect, Schema } from "effect"
 import * as Root from "effect-iron-session"
-import { CookieStore, Errors, HttpSession, Seal, Session } from "effect-iron-session"
+import { CookieStore, Errors, HttpSession, Revocation, Seal, Session } from "effect-iron-session"
+import type { Redis } from "ioredis"
 
 const valueExports: Record<string, ReadonlyArray<string>> = {
   Errors: [
@@ -62,11 +74,24 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
   ],
   Session: ["Tag", "layer", "make"],
   HttpSession: ["Cookies", "layerAuthentication", "layerCookies", "middleware", "security"],
+  Revocation: [
+    "Revocation",
+    "cached",
+    "layerKeyValueStore",
+    "layerMemory",
+    "layerRedis",
+    "layerRedisConfig",
+    "lookupDuration",
+    "lookups",
+    "makeKeyValueStore",
+    "makeMemory",
+    "makeRedis",
+  ],
 }
 
 describe("the public API", () => {
   it("exports exactly the listed values from each module", () => {
-    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession }
+    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession, Revocation }
     expect(Object.keys(Root).sort()).toEqual(Object.keys(valueExports).sort())
     for (const [name, module] of Object.entries(modules)) {
       expect([name, Object.keys(module).sort()]).toEqual([name, [...(valueExports[name] ?? [])].sort()])
@@ -197,5 +222,54 @@ describe("the exact types of the Effect API", () => {
     >()
     expectTypeOf(HttpSession.layerCookies).toEqualTypeOf<Layer.Layer<HttpSession.Cookies>>()
     expectTypeOf(HttpSession.security("auth")).toEqualTypeOf<HttpApiSecurity.ApiKey>()
+  })
+
+  it("Revocation: operations fail only when the store is unavailable; a Redis layer also when it cannot connect", () => {
+    type Unavailable = Errors.RevocationUnavailableError
+    type Revoked = Option.Option<"session" | "subject">
+    expectTypeOf<Revocation.Revocation["check"]>().toEqualTypeOf<
+      (session: Revocation.SessionRef) => Effect.Effect<Revoked, Unavailable>
+    >()
+    expectTypeOf<Revocation.Revocation["revokeSession"]>().toEqualTypeOf<
+      (sessionId: string, expiresAt: number) => Effect.Effect<void, Unavailable>
+    >()
+    expectTypeOf<Revocation.Revocation["revokeSubject"]>().toEqualTypeOf<
+      (subject: string, at: number, retainUntil: number) => Effect.Effect<void, Unavailable>
+    >()
+    expectTypeOf<Revocation.SessionRef>().toEqualTypeOf<{
+      readonly id: string
+      readonly subject?: string | undefined
+      readonly signedInAt: number
+    }>()
+    expectTypeOf(Revocation.Revocation).toEqualTypeOf<Context.Tag<Revocation.Revocation, Revocation.Revocation>>()
+    expectTypeOf(Revocation.makeMemory).toEqualTypeOf<Effect.Effect<Revocation.Revocation>>()
+    expectTypeOf(Revocation.layerMemory).toEqualTypeOf<Layer.Layer<Revocation.Revocation>>()
+    expectTypeOf(Revocation.makeKeyValueStore).toEqualTypeOf<
+      Effect.Effect<Revocation.Revocation, never, KeyValueStore.KeyValueStore>
+    >()
+    expectTypeOf(Revocation.layerKeyValueStore).toEqualTypeOf<
+      Layer.Layer<Revocation.Revocation, never, KeyValueStore.KeyValueStore>
+    >()
+    expectTypeOf(Revocation.makeRedis({ url: "redis://localhost" })).toEqualTypeOf<
+      Effect.Effect<Revocation.Revocation, Unavailable, Scope.Scope>
+    >()
+    expectTypeOf(Revocation.layerRedis({ url: "redis://localhost" })).toEqualTypeOf<
+      Layer.Layer<Revocation.Revocation, Unavailable>
+    >()
+    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ client: {} as Redis, prefix: "app:", timeout: "100 millis" })
+    // @ts-expect-error: a url or a client, not both
+    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ url: "redis://localhost", client: {} as Redis })
+    // @ts-expect-error: a url or a client, not neither
+    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ prefix: "app:" })
+    expectTypeOf(Revocation.layerRedisConfig({ url: Config.redacted("REDIS_URL") })).toEqualTypeOf<
+      Layer.Layer<Revocation.Revocation, Unavailable | ConfigError.ConfigError>
+    >()
+    expectTypeOf(Revocation.cached({ timeToLive: "2 seconds", capacity: 100 })).toEqualTypeOf<
+      (self: Revocation.Revocation) => Effect.Effect<Revocation.Revocation>
+    >()
+    expectTypeOf(Revocation.lookups).toEqualTypeOf<Metric.Metric.Counter<number>>()
+    expectTypeOf(Revocation.lookupDuration).toEqualTypeOf<
+      Metric.Metric<MetricKeyType.MetricKeyType.Histogram, Duration.Duration, MetricState.MetricState.Histogram>
+    >()
   })
 })
