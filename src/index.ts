@@ -36,6 +36,12 @@ export * as Flash from "./Flash.js"
  */
 export * as HttpSession from "./HttpSession.js"
 /**
+ * Revocation stores: end sessions before their seals expire (memory, KeyValueStore, Redis).
+ *
+ * @since 0.1.0
+ */
+export * as Revocation from "./Revocation.js"
+/**
  * The Seal service: iron (`Fe26.2`) seal and unseal.
  *
  * @since 0.1.0

@@ -5,13 +5,25 @@
  * operation, so a signature that starts listing an error it cannot produce,
  * or loses one it can, is a compile error in `npm test`.
  */
-import type { HttpApiSecurity } from "@effect/platform"
+import type { HttpApiSecurity, KeyValueStore } from "@effect/platform"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import type { ConfigError, Duration, Layer, Option, Redacted } from "effect"
+import type {
+  ConfigError,
+  Context,
+  Duration,
+  Layer,
+  Metric,
+  MetricKeyType,
+  MetricState,
+  Option,
+  Redacted,
+  Scope,
+} from "effect"
 import { Config, Effect, Schema } from "effect"
 import * as Root from "effect-iron-session"
-import { CookieStore, Csrf, Errors, Flash, HttpSession, Seal, Session, Testing } from "effect-iron-session"
+import { CookieStore, Csrf, Errors, Flash, HttpSession, Revocation, Seal, Session, Testing } from "effect-iron-session"
+import type { Redis } from "ioredis"
 
 const valueExports: Record<string, ReadonlyArray<string>> = {
   Errors: [
@@ -65,11 +77,34 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
   Flash: ["Tag", "layer", "make"],
   Csrf: ["Csrf", "CsrfError", "checkOrigin", "layer", "make", "middleware", "rotate", "token", "verify"],
   Testing: ["MemoryStore", "cookieHeader", "cookies", "ironSessionCookie", "layerCookies", "withSession"],
+  Revocation: [
+    "Revocation",
+    "cached",
+    "layerKeyValueStore",
+    "layerMemory",
+    "layerRedis",
+    "layerRedisConfig",
+    "lookupDuration",
+    "lookups",
+    "makeKeyValueStore",
+    "makeMemory",
+    "makeRedis",
+  ],
 }
 
 describe("the public API", () => {
   it("exports exactly the listed values from each module", () => {
-    const modules: Record<string, object> = { Errors, Seal, CookieStore, Session, HttpSession, Flash, Csrf, Testing }
+    const modules: Record<string, object> = {
+      Errors,
+      Seal,
+      CookieStore,
+      Session,
+      HttpSession,
+      Flash,
+      Csrf,
+      Testing,
+      Revocation,
+    }
     expect(Object.keys(Root).sort()).toEqual(Object.keys(valueExports).sort())
     for (const [name, module] of Object.entries(modules)) {
       expect([name, Object.keys(module).sort()]).toEqual([name, [...(valueExports[name] ?? [])].sort()])
@@ -260,5 +295,53 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf(Testing.ironSessionCookie).returns.toEqualTypeOf<Promise<string>>()
     // @ts-expect-error: a value the session's schema does not describe
     Testing.cookieHeader(Auth, { id: "1" })
+  })
+  it("Revocation: operations fail only when the store is unavailable; a Redis layer also when it cannot connect", () => {
+    type Unavailable = Errors.RevocationUnavailableError
+    type Revoked = Option.Option<"session" | "subject">
+    expectTypeOf<Revocation.Revocation["check"]>().toEqualTypeOf<
+      (session: Revocation.SessionRef) => Effect.Effect<Revoked, Unavailable>
+    >()
+    expectTypeOf<Revocation.Revocation["revokeSession"]>().toEqualTypeOf<
+      (sessionId: string, expiresAt: number) => Effect.Effect<void, Unavailable>
+    >()
+    expectTypeOf<Revocation.Revocation["revokeSubject"]>().toEqualTypeOf<
+      (subject: string, at: number, retainUntil: number) => Effect.Effect<void, Unavailable>
+    >()
+    expectTypeOf<Revocation.SessionRef>().toEqualTypeOf<{
+      readonly id: string
+      readonly subject?: string | undefined
+      readonly signedInAt: number
+    }>()
+    expectTypeOf(Revocation.Revocation).toEqualTypeOf<Context.Tag<Revocation.Revocation, Revocation.Revocation>>()
+    expectTypeOf(Revocation.makeMemory).toEqualTypeOf<Effect.Effect<Revocation.Revocation>>()
+    expectTypeOf(Revocation.layerMemory).toEqualTypeOf<Layer.Layer<Revocation.Revocation>>()
+    expectTypeOf(Revocation.makeKeyValueStore).toEqualTypeOf<
+      Effect.Effect<Revocation.Revocation, never, KeyValueStore.KeyValueStore>
+    >()
+    expectTypeOf(Revocation.layerKeyValueStore).toEqualTypeOf<
+      Layer.Layer<Revocation.Revocation, never, KeyValueStore.KeyValueStore>
+    >()
+    expectTypeOf(Revocation.makeRedis({ url: "redis://localhost" })).toEqualTypeOf<
+      Effect.Effect<Revocation.Revocation, Unavailable, Scope.Scope>
+    >()
+    expectTypeOf(Revocation.layerRedis({ url: "redis://localhost" })).toEqualTypeOf<
+      Layer.Layer<Revocation.Revocation, Unavailable>
+    >()
+    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ client: {} as Redis, prefix: "app:", timeout: "100 millis" })
+    // @ts-expect-error: a url or a client, not both
+    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ url: "redis://localhost", client: {} as Redis })
+    // @ts-expect-error: a url or a client, not neither
+    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ prefix: "app:" })
+    expectTypeOf(Revocation.layerRedisConfig({ url: Config.redacted("REDIS_URL") })).toEqualTypeOf<
+      Layer.Layer<Revocation.Revocation, Unavailable | ConfigError.ConfigError>
+    >()
+    expectTypeOf(Revocation.cached({ timeToLive: "2 seconds", capacity: 100 })).toEqualTypeOf<
+      (self: Revocation.Revocation) => Effect.Effect<Revocation.Revocation>
+    >()
+    expectTypeOf(Revocation.lookups).toEqualTypeOf<Metric.Metric.Counter<number>>()
+    expectTypeOf(Revocation.lookupDuration).toEqualTypeOf<
+      Metric.Metric<MetricKeyType.MetricKeyType.Histogram, Duration.Duration, MetricState.MetricState.Histogram>
+    >()
   })
 })
