@@ -78,10 +78,13 @@ const platformOptions = (attributes: Cookie.Attributes): PlatformCookies.Cookie[
 }
 
 /**
- * Stores by request. Keyed by the request's `source` (the Node message or web
- * `Request` underneath), which stays the same when a router hands a handler a
- * modified request (a mounted prefix), so one request has one store, one read
- * of each session and one set of cookies.
+ * Stores by request, for the `HttpApi` middlewares ({@link layerCookies},
+ * {@link layerAuthentication}), which run apart and must share one store per
+ * request: one read of each session, one set of cookies. Keyed by the
+ * request's `source` (the Node message or web `Request` underneath), which
+ * stays the same when a router hands a handler a modified request.
+ * {@link middleware} needs none of this: everything inside it finds the store
+ * it provides in its context.
  */
 const stores = new WeakMap<object, CookieStore.CookieStore>()
 
@@ -129,19 +132,19 @@ const makeStore = (request: HttpServerRequest.HttpServerRequest) => {
  * The current request's CookieStore: the one provided already, or else the
  * one made for the request (and remembered for it).
  */
-const cookieStore: Effect.Effect<CookieStore.CookieStore, never, HttpServerRequest.HttpServerRequest> = Effect.gen(
-  function* () {
-    const provided = yield* Effect.serviceOption(CookieStore.CookieStore)
-    if (Option.isSome(provided)) return provided.value
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const key = typeof request.source === "object" && request.source !== null ? request.source : request
-    const existing = stores.get(key)
-    if (existing !== undefined) return existing
-    const { store, apply } = makeStore(request)
-    stores.set(key, store)
-    yield* apply
-    return store
-  },
+const cookieStore: Effect.Effect<CookieStore.CookieStore, never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
+  Effect.serviceOption(CookieStore.CookieStore),
+  (provided) =>
+    Option.isSome(provided)
+      ? Effect.succeed(provided.value)
+      : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+          const key = typeof request.source === "object" && request.source !== null ? request.source : request
+          const existing = stores.get(key)
+          if (existing !== undefined) return Effect.succeed(existing)
+          const { store, apply } = makeStore(request)
+          stores.set(key, store)
+          return Effect.as(apply, store)
+        }),
 )
 
 /**
@@ -165,7 +168,14 @@ const cookieStore: Effect.Effect<CookieStore.CookieStore, never, HttpServerReque
 export const middleware = <A, E, R>(
   app: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E, Exclude<R, CookieStore.CookieStore> | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(cookieStore, (store) => Effect.provideService(app, CookieStore.CookieStore, store))
+  Effect.flatMap(Effect.serviceOption(CookieStore.CookieStore), (provided) =>
+    Option.isSome(provided)
+      ? (app as Effect.Effect<A, E, Exclude<R, CookieStore.CookieStore>>)
+      : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+          const { store, apply } = makeStore(request)
+          return Effect.zipRight(apply, Effect.provideService(app, CookieStore.CookieStore, store))
+        }),
+  )
 
 /**
  * An `HttpApiMiddleware` that provides the request's CookieStore to the

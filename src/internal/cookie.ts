@@ -251,6 +251,14 @@ export interface Cookies {
    * Returns the error instead of throwing it; whatever else the jar throws is thrown.
    */
   readonly writeAll: (cookies: ReadonlyArray<Cookie>) => CookieNotWritableError | undefined
+  /**
+   * A value kept for as long as this request's cookies: each session's state
+   * for the request, made by `init` on first use. Kept here, on an object
+   * that is the request's, rather than in WeakMaps keyed by it: every live
+   * WeakMap entry is more work for each garbage collection, and there would
+   * be one per session per request in flight.
+   */
+  readonly local: <T>(key: object, init: () => T) => T
 }
 
 /** Where a `CookieStore` keeps its {@link Cookies}. */
@@ -274,7 +282,15 @@ export const makeCookies = (jar: Jar): Cookies => {
     return reason === undefined ? undefined : new CookieNotWritableError({ cookieName: name, reason })
   }
   const headerOf = jar.headerOf
+  let locals: Map<object, unknown> | undefined
   return {
+    local: <T>(key: object, init: () => T): T => {
+      locals ??= new Map()
+      if (locals.has(key)) return locals.get(key) as T
+      const value = init()
+      locals.set(key, value)
+      return value
+    },
     read,
     names: () => [...new Set([...jar.names(), ...written.keys()])].filter((name) => read(name) !== undefined),
     bytes: (cookie) => byteLength(headerOf === undefined ? cookie.header : headerOf(cookie)),

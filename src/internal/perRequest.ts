@@ -1,7 +1,7 @@
 /**
  * Work done once per request. A request is a `CookieStore` (as it is for
  * sessions, whose per-request state hangs off the store's cookies), so the
- * result is kept in a WeakMap keyed by the store and goes with the request.
+ * result is kept with the store's cookies and goes with the request.
  *
  * @internal
  */
@@ -9,6 +9,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as CookieStore from "../CookieStore.js"
+import { cookiesOf } from "./cookie.js"
 
 export interface Once<A, E> {
   /** Runs the work for this request, or waits for the run already started (concurrent callers included). */
@@ -20,7 +21,15 @@ export interface Once<A, E> {
 }
 
 export const once = <A, E>(work: Effect.Effect<A, E, CookieStore.CookieStore>): Once<A, E> => {
-  const results = new WeakMap<CookieStore.CookieStore, Deferred.Deferred<A, E>>()
+  const key = {}
+  const slot = (store: CookieStore.CookieStore) =>
+    cookiesOf(store).local(key, (): { result?: Deferred.Deferred<A, E> } => ({}))
+  const results = {
+    get: (store: CookieStore.CookieStore) => slot(store).result,
+    set: (store: CookieStore.CookieStore, result: Deferred.Deferred<A, E>) => {
+      slot(store).result = result
+    },
+  }
   return {
     get: Effect.flatMap(CookieStore.CookieStore, (store) =>
       Effect.suspend(() => {

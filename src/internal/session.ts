@@ -214,22 +214,14 @@ export interface RequestState<A> {
   destroyed: boolean
 }
 
-/**
- * Where sessions keep what each request knows. Sessions made with the same
- * map share it per request: the Promise facade rebuilds its session on
- * `updateConfig`, and `destroy` must stay terminal across that.
- */
-export type States = WeakMap<Cookie.Cookies, RequestState<unknown>>
-
-/** The state of one session in one request, made on first use. */
-export const stateOf = <A>(states: States, cookies: Cookie.Cookies): RequestState<A> => {
-  let state = states.get(cookies)
-  if (state === undefined) {
-    state = { reading: undefined, read: undefined, rejection: Option.none(), written: Option.none(), destroyed: false }
-    states.set(cookies, state)
-  }
-  return state as RequestState<A>
-}
+/** A fresh state, for a session not yet read, written or destroyed in the request. */
+export const newState = <A>(): RequestState<A> => ({
+  reading: undefined,
+  read: undefined,
+  rejection: Option.none(),
+  written: Option.none(),
+  destroyed: false,
+})
 
 /*
  * The rules, as plain functions both drivers call: the Effect engine below
@@ -386,9 +378,12 @@ export interface Engine<A> {
 }
 
 /** The Effect driver: the rules above, with time from `Clock` and rejections in logs, spans and hooks. */
-export const make = <A>(config: Resolved<A>, states: States = new WeakMap()): Engine<A> => {
+export const make = <A>(config: Resolved<A>): Engine<A> => {
   const { cookieName, codec } = config
   const rules = config as Resolved<unknown>
+  // This session's state in each request, kept with the request's cookies.
+  const key = {}
+  const stateOf = <X = A>(cookies: Cookie.Cookies) => cookies.local(key, newState<X>)
 
   const rejected = (state: RequestState<A>, error: InvalidCookieError) => {
     state.rejection = Option.some(error)
@@ -495,23 +490,23 @@ export const make = <A>(config: Resolved<A>, states: States = new WeakMap()): En
 
   return {
     cookieName,
-    get: (cookies) => current(stateOf(states, cookies), cookies),
-    set: (cookies, value) => write(stateOf(states, cookies), cookies, value),
+    get: (cookies) => current(stateOf(cookies), cookies),
+    set: (cookies, value) => write(stateOf(cookies), cookies, value),
     update: (cookies, f) => {
-      const state = stateOf<A>(states, cookies)
+      const state = stateOf(cookies)
       return Effect.flatMap(current(state, cookies), (now) => write(state, cookies, f(now)))
     },
     save: (cookies) => {
-      const state = stateOf<A>(states, cookies)
+      const state = stateOf(cookies)
       return Effect.flatMap(current(state, cookies), (now) =>
         // Nothing to write for an empty session, and after `destroy` that is
         // what keeps an emptied session from writing anything.
         Option.isNone(now) ? Effect.void : write(state, cookies, now.value),
       )
     },
-    destroy: (cookies) => iron.attempt(() => destroyCookies(rules, stateOf(states, cookies), cookies), isNotWritable),
+    destroy: (cookies) => iron.attempt(() => destroyCookies(rules, stateOf(cookies), cookies), isNotWritable),
     rejection: (cookies) => {
-      const state = stateOf<A>(states, cookies)
+      const state = stateOf(cookies)
       return Effect.zipRight(
         Effect.ignore(readOnce(state, cookies)),
         Effect.sync(() => state.rejection),

@@ -180,9 +180,6 @@ export interface NextResponseCookies {
 /** The crypto the facade runs on: `node:crypto` where the runtime has it, Web Crypto elsewhere. */
 const crypto = nodeCrypto ?? webCrypto
 
-/** Per-request session state, shared by a session and its rebuilds after `updateConfig`. */
-const states: internal.States = new WeakMap()
-
 /** iron-session's default ttl, in its unit (seconds). */
 const FOURTEEN_DAYS = Duration.toSeconds(iron.DEFAULT_TTL)
 
@@ -432,7 +429,9 @@ const isInvalidCookie = (u: unknown): u is BadSealError | SealExpiredError =>
 const createSession = async <T extends object>(jar: Cookie.Jar, options: SessionOptions): Promise<IronSession<T>> => {
   let config = sessionFor(options)
   const cookies = Cookie.makeCookies(jar)
-  const state = internal.stateOf(states, cookies)
+  // One state for the session object, kept across `updateConfig`: `destroy`
+  // stays terminal whatever options the session is saved with afterwards.
+  const state = internal.newState<unknown>()
   let data: unknown
   try {
     data = await internal.openCookie(config, cookies, Date.now())
