@@ -133,9 +133,7 @@ const parse = (markdown: string) => {
  * longer matches and the block is checked like any other. Delete an entry
  * when its block is fixed.
  */
-const knownFailures: Record<string, string> = {
-  "6bba5fbe8e6f": "the HttpApi fragment uses User, Auth and HttpSession from other blocks without importing them",
-}
+const knownFailures: Record<string, string> = {}
 
 const readme = readFileSync(join(rootDir, "README.md"), "utf8")
 const { blocks, strayMarkers } = parse(readme)
