@@ -18,6 +18,14 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // CI shares 2 cores with other work, so the defaults (5 s a test, 10 s a
+    // hook) fail tests that are only slow: a property test runs 100 to 300
+    // cases, and a test that spawns tsx or a browser waits for a cold start.
+    // These are ceilings for a busy machine, finite so that a hang still
+    // fails. A test that needs more (a Next.js build, an npm install) says so
+    // itself, next to the reason.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
     reporters: ["default", "json"],
     outputFile: { json: "test-results/vitest.json" },
   },

@@ -1,11 +1,25 @@
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
+import semver from "semver"
 
 const root = new URL("../", import.meta.url)
-const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as {
-  exports: Record<string, string | { types: string; default: string }>
+const rootDir = fileURLToPath(root)
+
+interface PackageJson {
+  readonly name: string
+  readonly version: string
+  readonly engines?: { readonly node?: string }
+  readonly exports: Record<string, string | { types: string; default: string }>
+  readonly dependencies?: Record<string, string>
+  readonly optionalDependencies?: Record<string, string>
+  readonly peerDependencies?: Record<string, string>
 }
+
+const readJson = (path: string): PackageJson => JSON.parse(readFileSync(path, "utf8"))
+const pkg = readJson(join(rootDir, "package.json"))
 const entries = Object.entries(pkg.exports).filter(([, target]) => typeof target !== "string")
 
 /** `npm test` builds before it runs vitest, so these check what would be published. */
@@ -25,8 +39,73 @@ describe("the built package", () => {
         "-e",
         `const m = await import(${JSON.stringify(specifier)}); console.log(Object.keys(m).length)`,
       ],
-      { cwd: new URL(".", root), encoding: "utf8" },
+      { cwd: rootDir, encoding: "utf8", timeout: 20_000 },
     )
     expect(Number(out.trim())).toBeGreaterThan(0)
+  })
+
+  it("packs dist, README.md, LICENSE and CHANGELOG.md, and no tests, benchmarks, examples or scripts", () => {
+    const [packed] = JSON.parse(
+      execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+        cwd: rootDir,
+        encoding: "utf8",
+        timeout: 60_000,
+      }),
+    ) as Array<{ readonly files: ReadonlyArray<{ readonly path: string }> }>
+    const paths = (packed?.files ?? []).map((file) => file.path)
+    const required = ["package.json", "README.md", "LICENSE", "CHANGELOG.md"]
+    for (const [, target] of entries) if (typeof target !== "string") required.push(target.default, target.types)
+    expect(paths).toEqual(expect.arrayContaining(required.map((path) => path.replace(/^\.\//, ""))))
+    expect(paths.filter((path) => /^(test|bench|examples|scripts|\.ci)\//.test(path))).toEqual([])
+    expect(paths.filter((path) => /\.test\.[cm]?[jt]s$/.test(path))).toEqual([])
+  })
+})
+
+/**
+ * The package's dependencies and its peers (installed here as dev
+ * dependencies), and theirs, as Node would resolve them from the package's
+ * folder: the code that runs in an app that installs the package.
+ */
+const runtimeDependencies = (): Array<PackageJson & { readonly dir: string }> => {
+  const found = new Map<string, PackageJson & { readonly dir: string }>()
+  const locate = (name: string, from: string): string | undefined => {
+    for (let dir = from; ; dir = dirname(dir)) {
+      const candidate = join(dir, "node_modules", name)
+      if (existsSync(join(candidate, "package.json"))) return candidate
+      if (dirname(dir) === dir) return undefined
+    }
+  }
+  const visit = (names: Iterable<string>, from: string) => {
+    for (const name of names) {
+      const dir = locate(name, from)
+      if (dir === undefined || found.has(dir)) continue // a missing optional dependency or peer
+      const manifest = readJson(join(dir, "package.json"))
+      found.set(dir, { ...manifest, dir })
+      visit(
+        new Set([
+          ...Object.keys(manifest.dependencies ?? {}),
+          ...Object.keys(manifest.optionalDependencies ?? {}),
+          ...Object.keys(manifest.peerDependencies ?? {}),
+        ]),
+        dir,
+      )
+    }
+  }
+  visit(new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]), rootDir)
+  return [...found.values()]
+}
+
+describe("runtime dependencies", () => {
+  it("accept the oldest Node the package accepts: none declares a newer floor in engines", () => {
+    const oldest = semver.minVersion(pkg.engines?.node ?? "*")?.version
+    expect(oldest).toBeDefined()
+    const dependencies = runtimeDependencies()
+    expect(dependencies.map((d) => d.name)).toEqual(
+      expect.arrayContaining([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]),
+    )
+    const refusing = dependencies
+      .filter((d) => d.engines?.node !== undefined && !semver.satisfies(oldest ?? "", d.engines.node))
+      .map((d) => `${d.name}@${d.version} engines.node ${d.engines?.node}`)
+    expect(refusing).toEqual([])
   })
 })

@@ -1,0 +1,256 @@
+/**
+ * The package as an app gets it: `npm pack` of the built package (`npm test`
+ * builds before vitest runs), installed with npm from the registry into fresh
+ * apps in a temporary folder, then imported with node. It checks the tarball
+ * and npm's resolution of the optional `effect` and `@effect/platform` peers,
+ * not the Node version running it, so it runs once in CI (`E2E=0` skips it).
+ *
+ * Every app shares the npm cache of the user running the tests (the one
+ * `npm ci` filled), and each npm command is bounded in time.
+ */
+import { execFile } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { buildSync } from "esbuild"
+import semver from "semver"
+import { e2e } from "./helpers/e2e.js"
+
+const rootDir = fileURLToPath(new URL("../", import.meta.url))
+const pkg = JSON.parse(readFileSync(join(rootDir, "package.json"), "utf8")) as {
+  readonly peerDependencies: Record<string, string>
+}
+const password = "a-test-password-of-at-least-32-characters"
+
+/** npm's per-run variables of the `npm test` that started vitest would point a nested npm at this repo. */
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(
+    ([key]) => !/^npm_(package_|lifecycle_|command$|config_local_prefix$)/i.test(key) && key !== "INIT_CWD",
+  ),
+) as NodeJS.ProcessEnv
+
+interface Ran {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 120_000): Promise<Ran> =>
+  new Promise((done) => {
+    execFile(command, args, { cwd, env, timeout, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1
+      done({ code, stdout, stderr: error?.killed ? `${stderr}\n(killed after ${timeout} ms)` : stderr })
+    })
+  })
+
+const npm = (cwd: string, ...args: ReadonlyArray<string>) =>
+  run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], cwd)
+
+const node = (cwd: string, script: string) => run(process.execPath, ["--input-type=module", "-e", script], cwd, 30_000)
+
+const succeeded = (ran: Ran) => {
+  if (ran.code !== 0) throw new Error(`exit ${ran.code}\n${ran.stdout}\n${ran.stderr}`)
+  return ran.stdout
+}
+
+/** Every path at which `npm ls` finds `name` in an app, and the versions there. */
+const copiesOf = async (app: string, name: string) => {
+  const paths = (await npm(app, "ls", name, "--all", "--parseable")).stdout
+    .split("\n")
+    .filter((line) => line !== "" && line !== app)
+  const tree = JSON.parse((await npm(app, "ls", name, "--all", "--json")).stdout || "{}")
+  const versions = new Set<string>()
+  interface Tree {
+    readonly version?: string
+    readonly dependencies?: Record<string, Tree>
+  }
+  const walk = (node: Tree) => {
+    for (const [dependency, child] of Object.entries(node.dependencies ?? {})) {
+      if (dependency === name && child.version !== undefined) versions.add(child.version)
+      walk(child)
+    }
+  }
+  walk(tree)
+  return { paths, versions: [...versions] }
+}
+
+/**
+ * Whether a built module reaches `effect` or `@effect/*` at run time: esbuild
+ * follows its relative imports within dist/ and lists the packages they need
+ * (a parser, so an `import` in a JSDoc example does not count).
+ */
+const reachesEffect = (entry: string): boolean => {
+  if (!existsSync(entry)) return true
+  const { metafile } = buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    logLevel: "silent",
+  })
+  return Object.values(metafile.inputs).some((input) =>
+    input.imports.some((i) => i.external === true && /^(effect|@effect\/[^/]+)(\/|$)/.test(i.path)),
+  )
+}
+const facadeNeedsEffect = e2e && reachesEffect(join(rootDir, "dist/promise/index.js"))
+
+/** The Effect API at work: a typed session over the memory store, a one-off seal, a typed failure. */
+const smokeScript = `
+import { Effect, Layer, Option, Schema } from "effect"
+import * as CookieStore from "effect-iron-session/CookieStore"
+import * as Seal from "effect-iron-session/Seal"
+import * as Session from "effect-iron-session/Session"
+
+const password = ${JSON.stringify(password)}
+const User = Schema.Struct({ name: Schema.String, signedInAt: Schema.DateFromNumber })
+class Auth extends Session.Tag()("smoke/Auth", { schema: User, cookieName: "auth", password }) {}
+
+const program = Effect.gen(function* () {
+  const before = yield* Auth.get
+  yield* Auth.set({ name: "Ada", signedInAt: new Date(0) })
+  const after = Option.getOrThrow(yield* Auth.get)
+  const sealed = yield* Seal.seal({ n: 1 }, { password })
+  const reason = yield* Seal.unseal(sealed.replace("Fe26.2*1*", "Fe26.2*9*"), { password: { 1: password } }).pipe(
+    Effect.as("opened"),
+    Effect.catchTag("BadSealError", (error) => Effect.succeed(error.reason)),
+  )
+  console.log(JSON.stringify({ empty: Option.isNone(before), name: after.name, date: after.signedInAt instanceof Date, reason }))
+})
+
+await Effect.runPromise(program.pipe(Effect.provide(Layer.mergeAll(Auth.layer, CookieStore.layerMemory()))))
+`
+
+/**
+ * The lowest effect the peer range claims, and the lowest that runs the smoke
+ * script (found by installing 3.10, 3.11, 3.12, 3.14, 3.16, 3.19 and 3.22).
+ * While the two differ, the claimed floor is a known failure (`it.fails`)
+ * and the working floor is checked instead; when the range is raised to the
+ * working floor, the floor is checked as usual and the second test drops out.
+ */
+const claimedFloor = semver.minVersion(pkg.peerDependencies.effect ?? "")?.version ?? ""
+const workingFloor = "3.11.0" // dist uses Context.Reference, added in effect 3.11.0
+const floorIsBroken = semver.lt(claimedFloor, workingFloor)
+
+const facadeScript = `
+import { sealData, unsealData } from "effect-iron-session/promise"
+const password = ${JSON.stringify(password)}
+console.log(JSON.stringify(await unsealData(await sealData({ user: "ada" }, { password }), { password })))
+`
+
+describe.runIf(e2e)("installing the packed package into a fresh app", () => {
+  let dir = ""
+  let tarball = ""
+
+  /** A new app folder with a package.json of its own. */
+  const app = (name: string) => {
+    const folder = join(dir, name)
+    mkdirSync(folder)
+    writeFileSync(join(folder, "package.json"), JSON.stringify({ name, private: true, type: "module" }))
+    return folder
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "effect-iron-session-install-"))
+    const packed = JSON.parse(
+      succeeded(await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], rootDir)),
+    ) as Array<{ filename: string }>
+    tarball = join(dir, packed[0]?.filename ?? "")
+  }, 120_000)
+
+  afterAll(() => {
+    if (dir !== "") rmSync(dir, { recursive: true, force: true })
+  })
+
+  describe("with effect 3", () => {
+    let folder = ""
+    beforeAll(async () => {
+      folder = app("effect-3")
+      succeeded(await npm(folder, "install", tarball, "effect@3"))
+    }, 180_000)
+
+    it("leaves exactly one copy of effect, which the package shares with the app", async () => {
+      const effect = await copiesOf(folder, "effect")
+      expect(effect.paths).toEqual([join(folder, "node_modules", "effect")])
+      expect(effect.versions).toHaveLength(1)
+      expect(semver.major(effect.versions[0] ?? "0.0.0")).toBe(3)
+    })
+
+    it("imports effect-iron-session/promise with node, and seals and unseals", async () => {
+      expect(JSON.parse(succeeded(await node(folder, facadeScript)))).toEqual({ user: "ada" })
+    })
+
+    // Known failure: the root entry re-exports HttpSession, which imports
+    // @effect/platform, an optional peer this app did not install, so node
+    // fails with ERR_MODULE_NOT_FOUND. Turn this into `it` when the root entry
+    // no longer needs @effect/platform (or the peer stops being optional).
+    it.fails("imports effect-iron-session with node without the optional @effect/platform (known failure: the root entry re-exports HttpSession)", async () => {
+      const out = succeeded(
+        await node(folder, `const m = await import("effect-iron-session"); console.log(Object.keys(m).join(","))`),
+      )
+      expect(out).toContain("Seal")
+    })
+  })
+
+  it("is refused by npm with a peer conflict (ERESOLVE) in an app on effect 4, not installed as a second copy", async () => {
+    const folder = app("effect-4")
+    succeeded(await npm(folder, "install", "effect@4"))
+    const refused = await npm(folder, "install", tarball, "effect@4")
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain("ERESOLVE")
+    expect(refused.stderr).toMatch(/peerOptional effect@"\^3/)
+    expect(existsSync(join(folder, "node_modules", "effect-iron-session"))).toBe(false)
+    const effect = await copiesOf(folder, "effect")
+    expect(effect.paths).toEqual([join(folder, "node_modules", "effect")])
+    expect(semver.major(effect.versions[0] ?? "0.0.0")).toBe(4)
+  }, 180_000)
+
+  describe("alone, for the Promise facade", () => {
+    let folder = ""
+    beforeAll(async () => {
+      folder = app("facade-only")
+      succeeded(await npm(folder, "install", tarball))
+    }, 180_000)
+
+    it("pulls neither effect nor @effect/platform", async () => {
+      expect(existsSync(join(folder, "node_modules", "effect-iron-session"))).toBe(true)
+      expect(existsSync(join(folder, "node_modules", "effect"))).toBe(false)
+      expect(existsSync(join(folder, "node_modules", "@effect"))).toBe(false)
+      expect((await copiesOf(folder, "effect")).paths).toEqual([])
+      expect((await copiesOf(folder, "@effect/platform")).paths).toEqual([])
+    })
+
+    // Runs once the facade is shipped pre-bundled: today dist/promise/index.js
+    // still imports effect, which this app does not have.
+    it.skipIf(facadeNeedsEffect)("imports effect-iron-session/promise without effect installed", async () => {
+      expect(JSON.parse(succeeded(await node(folder, facadeScript)))).toEqual({ user: "ada" })
+    })
+  })
+
+  const runsOn = async (version: string) => {
+    const folder = app(`effect-${version}`)
+    succeeded(await npm(folder, "install", tarball, `effect@${version}`))
+    const installed = JSON.parse(readFileSync(join(folder, "node_modules/effect/package.json"), "utf8"))
+    expect(installed.version).toBe(version)
+    writeFileSync(join(folder, "smoke.mjs"), smokeScript)
+    const out = succeeded(await run(process.execPath, ["smoke.mjs"], folder, 30_000))
+    expect(JSON.parse(out)).toEqual({ empty: true, name: "Ada", date: true, reason: "unknown-password-id" })
+  }
+
+  // Known failure while the peer range claims effect 3.10: see workingFloor.
+  ;(floorIsBroken ? it.fails : it)(
+    `runs the Effect API on the lowest effect the peer range claims (${claimedFloor})${floorIsBroken ? ` (known failure: dist needs effect ${workingFloor})` : ""}`,
+    () => runsOn(claimedFloor),
+    180_000,
+  )
+
+  it.runIf(floorIsBroken)(
+    `runs the Effect API on effect ${workingFloor}, the lowest that does`,
+    () => runsOn(workingFloor),
+    180_000,
+  )
+})
