@@ -8,10 +8,11 @@
  */
 
 import type * as PlatformError from "@effect/platform/Error"
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import type * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Cache from "effect/Cache"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -223,9 +224,17 @@ const parse = (text: string): StoredRecord => {
 const expired = (record: StoredRecord, now: number): boolean =>
   typeof record.expiresAt === "number" && record.expiresAt <= now
 
+/**
+ * `@effect/platform`'s `KeyValueStore` tag, by its key. Made here rather than
+ * imported so that this module (and the root entry, which exports it) loads
+ * without `@effect/platform` installed; a tag is its key, so this finds the
+ * service the platform's layers provide (a test checks it).
+ */
+const KeyValueStoreTag = Context.GenericTag<KeyValueStore.KeyValueStore>("@effect/platform/KeyValueStore")
+
 export const makeKeyValueStore: Effect.Effect<Revocation, never, KeyValueStore.KeyValueStore> = Effect.gen(
   function* () {
-    const store = yield* KeyValueStore.KeyValueStore
+    const store = yield* KeyValueStoreTag
     // `revokeSubject` reads, compares and writes. A KeyValueStore has no
     // compare-and-set, so two of them racing could keep the earlier time: in
     // this process they take turns; across processes use Redis, whose script
