@@ -662,7 +662,11 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
       if (state.read !== undefined) return state.read
       if (state.reading !== undefined) return Deferred.await(state.reading)
       const now = clock.unsafeCurrentTimeMillis()
-      const reading = Effect.tap(readCookie(state, cookies, now), (value) => refreshed(state, cookies, value, now))
+      const read = readCookie(state, cookies, now)
+      // Only a rolling session has anything to do after a read; the others keep
+      // a read that was decided at once (an Exit) as it is.
+      const reading =
+        lifecycle?.refresh === undefined ? read : Effect.tap(read, (value) => refreshed(state, cookies, value, now))
       if (Exit.isExit(reading)) {
         state.read = reading as Exit.Exit<Option.Option<A>, InvalidCookieError>
         return reading
