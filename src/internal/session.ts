@@ -18,8 +18,8 @@ import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import {
-  BadSealError,
-  CookieNotWritableError,
+  type BadSealError,
+  type CookieNotWritableError,
   CookieTooLargeError,
   InvalidOptionError,
   MissingOptionError,
@@ -31,12 +31,13 @@ import {
   SessionExpiredError,
   SessionNotFreshError,
   SessionRevokedError,
-  UnserializableDataError,
+  type UnserializableDataError,
 } from "../Errors.js"
 import type { Revocation } from "../Revocation.js"
 import * as Cookie from "./cookie.js"
 import type { IronCrypto } from "./crypto/types.js"
 import * as iron from "./iron.js"
+import { isTagged } from "./tags.js"
 
 /** Browsers cap one cookie at 4096 bytes over the whole `Set-Cookie` value. */
 export const MAX_COOKIE_BYTES = 4096
@@ -486,17 +487,21 @@ export const destroyCookies = (
   state.written = Option.some(Option.none())
 }
 
-const isInvalidCookie = (u: unknown): u is BadSealError | SealExpiredError | SessionExpiredError =>
-  u instanceof BadSealError || u instanceof SealExpiredError || u instanceof SessionExpiredError
+const isInvalidCookie = isTagged<BadSealError | SealExpiredError | SessionExpiredError>(
+  "BadSealError",
+  "SealExpiredError",
+  "SessionExpiredError",
+)
 
-const isSaveError = (u: unknown): u is SaveError =>
-  u instanceof SessionDestroyedError ||
-  u instanceof CookieNotWritableError ||
-  u instanceof CookieTooLargeError ||
-  u instanceof InvalidOptionError ||
-  u instanceof UnserializableDataError
+const isSaveError = isTagged<SaveError>(
+  "SessionDestroyedError",
+  "CookieNotWritableError",
+  "CookieTooLargeError",
+  "InvalidOptionError",
+  "UnserializableDataError",
+)
 
-const isNotWritable = (u: unknown): u is CookieNotWritableError => u instanceof CookieNotWritableError
+const isNotWritable = isTagged<CookieNotWritableError>("CookieNotWritableError")
 
 const isPromise = (u: unknown): u is Promise<unknown> => u instanceof Promise
 
