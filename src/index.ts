@@ -2,6 +2,12 @@
  * effect-iron-session: stateless, encrypted and signed cookie sessions as
  * Effect services, in the seal format of iron-session and @hapi/iron.
  *
+ * Next.js's Effect entry (Route Handlers, Server Actions and Server
+ * Components as Effects) is the subpath `effect-iron-session/Next` only, not
+ * a namespace here: it imports `next/headers`, and a bundler resolves every
+ * import of a module it includes, even a lazy one, so the root would stop
+ * bundling (esbuild, wrangler, Vite) wherever Next is not installed.
+ *
  * @since 0.1.0
  */
 
