@@ -3,8 +3,8 @@
  * Components written as Effects, on one runtime for the app, with the
  * request's cookies from `await cookies()` as their `CookieStore`.
  *
- * - {@link makeRuntime}: the app's `ManagedRuntime`, made once per process
- *   and kept across Next's module reloads.
+ * - {@link makeRuntime}: the app's `ManagedRuntime`, made once per server
+ *   bundle and kept across Next's module reloads.
  * - {@link route}: a Route Handler (`export const GET = Next.route(...)`).
  *   The Effect returns a `Response`; this library's errors become JSON
  *   answers (`401`, `403`, `500`, `503`), the app's own through `onError`.
@@ -59,23 +59,29 @@ import type * as CookieStore from "./CookieStore.js"
 import * as internal from "./internal/next.js"
 
 /**
- * The app's runtime: a `ManagedRuntime` over `layer`, made once per process
- * and kept on `globalThis` under `key`. Next evaluates an app's modules more
- * than once in one process (once per bundle: Route Handlers, Server Actions,
- * pages, `instrumentation.ts`; again after each edit under `next dev`); every
- * evaluation gets the same runtime, so the layers are built once, on first
- * use, and nothing is left open behind a reload.
+ * The app's runtime: a `ManagedRuntime` over `layer`, made once and kept
+ * under `key`, so its layers are built once (lazily, on the first request)
+ * and not per request or per reload.
  *
- * The first layer given for a key is the one built: after editing a layer
- * under `next dev`, restart the server. Use one key per layer.
- * `runtime.dispose()` closes the layers' resources and forgets the key (a
- * later call makes a new runtime): call it on shutdown, from a signal
- * handler in `instrumentation.ts` with `NEXT_MANUAL_SIG_HANDLE=true` (without
- * it, Next exits on SIGTERM before asynchronous finalizers run). To stop the
- * server at start-up when a layer cannot be built (a missing password), await
- * `runtime.runtime()` in `instrumentation.ts`.
+ * Once per server bundle, not once per process. Next bundles an app's server
+ * code more than once (Route Handlers, pages with their Server Actions,
+ * `instrumentation.ts`), each bundle with its own copy of `effect`, of this
+ * library and of the app's modules. A runtime stays with the copy that made
+ * it: its services were built from that copy's classes, which `instanceof`
+ * and `Schema.Class` tell apart from another copy's, so a runtime shared
+ * across bundles would turn a session's own errors into defects and make
+ * class-based schemas refuse their values.
  *
- * Next's edge runtime has a `globalThis` of its own, hence its own runtime.
+ * Under `next dev`, an edit re-evaluates the app's modules but not this
+ * library, which keeps the runtime: the same call with the same layer gets
+ * it back, and a new layer for the key (its module was edited) replaces it,
+ * the old one disposed, so an edit to a layer takes effect at once and
+ * leaves nothing open. Outside `next dev` the first runtime made for a key
+ * is kept. Use one key per layer.
+ *
+ * `runtime.dispose()` closes its layers' resources and forgets it; see
+ * {@link dispose} for all of them at shutdown. Next's edge runtime is a
+ * bundle (and a `globalThis`) of its own.
  *
  * @example
  * ```ts
@@ -98,6 +104,33 @@ import * as internal from "./internal/next.js"
  */
 export const makeRuntime: <R, E>(key: string, layer: Layer.Layer<R, E>) => ManagedRuntime.ManagedRuntime<R, E> =
   internal.makeRuntime
+
+/**
+ * Disposes every runtime {@link makeRuntime} made in this process, in every
+ * bundle, closing their layers' resources (connections, fibers). For a
+ * graceful shutdown: Next exits on SIGTERM and SIGINT without waiting for
+ * asynchronous finalizers, unless `NEXT_MANUAL_SIG_HANDLE=true` hands the
+ * signals to the app.
+ *
+ * @example
+ * ```ts
+ * // instrumentation.ts, with NEXT_MANUAL_SIG_HANDLE=true in the environment
+ * import * as Next from "effect-iron-session/Next"
+ *
+ * export function register() {
+ *   if (process.env.NEXT_RUNTIME !== "nodejs") return
+ *   for (const signal of ["SIGTERM", "SIGINT"] as const) {
+ *     process.once(signal, () => {
+ *       Next.dispose().finally(() => process.exit(0))
+ *     })
+ *   }
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const dispose: () => Promise<void> = internal.disposeAll
 
 /**
  * Options of {@link route}.

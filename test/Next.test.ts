@@ -158,6 +158,10 @@ const expectPlainError = (error: unknown) => {
   expect(String((error as Error).stack)).not.toContain("FiberFailure")
   // The app's line is in the stack, even for an error made inside this library.
   expect((error as Error).stack).toContain(thisFile)
+  // Next's development server rewrites the message of each error it logs.
+  expect(() => {
+    ;(error as Error).message = `${(error as Error).message}`
+  }).not.toThrow()
 }
 
 describe("Next.route, run by Next's own Route Handler module", () => {
@@ -405,6 +409,35 @@ describe("Next.makeRuntime", () => {
     expect([opened, closed]).toEqual([2, 2])
   })
 
+  it("under next dev, a new layer for the key (its module was edited) replaces the runtime, and the old one is closed", async () => {
+    const events: Array<string> = []
+    const resource = (name: string) =>
+      Layer.scopedDiscard(
+        Effect.acquireRelease(
+          Effect.sync(() => void events.push(`open ${name}`)),
+          () => Effect.sync(() => void events.push(`close ${name}`)),
+        ),
+      )
+    // `next` declares NODE_ENV read-only; Next's own dev server sets it so.
+    const env = process.env as Record<string, string | undefined>
+    const previous = env.NODE_ENV
+    env.NODE_ENV = "development"
+    try {
+      const before = resource("before the edit")
+      const first = Next.makeRuntime("test/Next/dev", before)
+      await first.runtime()
+      // The same module asking again (another request, another importer) gets the same runtime.
+      expect(Next.makeRuntime("test/Next/dev", before)).toBe(first)
+      const second = Next.makeRuntime("test/Next/dev", resource("after the edit"))
+      expect(second).not.toBe(first)
+      await second.runtime()
+      await expect.poll(() => events).toEqual(["open before the edit", "close before the edit", "open after the edit"])
+      await second.dispose()
+    } finally {
+      env.NODE_ENV = previous
+    }
+  })
+
   it("a layer that cannot be built fails each call with its own error, thrown plain", async () => {
     class Missing extends Session.Tag<Missing>()("test/Next/Missing", {
       schema: Visitor,
@@ -418,5 +451,19 @@ describe("Next.makeRuntime", () => {
     const exit = await broken.runPromiseExit(Effect.void)
     expect(Exit.isFailure(exit)).toBe(true)
     await broken.dispose()
+  })
+
+  // Last: it closes this file's runtimes too.
+  it("Next.dispose() closes every runtime made in the process", async () => {
+    const closed: Array<string> = []
+    const resource = (name: string) =>
+      Layer.scopedDiscard(Effect.acquireRelease(Effect.void, () => Effect.sync(() => void closed.push(name))))
+    const one = Next.makeRuntime("test/Next/all/one", resource("one"))
+    const two = Next.makeRuntime("test/Next/all/two", resource("two"))
+    await Promise.all([one.runtime(), two.runtime()])
+    await Next.dispose()
+    expect(closed.sort()).toEqual(["one", "two"])
+    // Forgotten: asking again makes a new one.
+    expect(Next.makeRuntime("test/Next/all/one", resource("one"))).not.toBe(one)
   })
 })

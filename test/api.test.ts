@@ -93,7 +93,7 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
     "makeMemory",
     "makeRedis",
   ],
-  Next: ["action", "makeRuntime", "route", "run"],
+  Next: ["action", "dispose", "makeRuntime", "route", "run"],
 }
 
 /** Modules that are subpaths only, not namespaces of the root: `Next` imports `next`, which the root must not need. */
@@ -363,6 +363,7 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf(Next.makeRuntime).toEqualTypeOf<
       <R, E>(key: string, layer: Layer.Layer<R, E>) => ManagedRuntime.ManagedRuntime<R, E>
     >()
+    expectTypeOf(Next.dispose).toEqualTypeOf<() => Promise<void>>()
     const GET = Next.route(runtime, () => Effect.as(Strict.get, new Response()))
     expectTypeOf(GET).toEqualTypeOf<(request: Request, context: unknown) => Promise<Response>>()
     type Context = { readonly params: Promise<{ readonly id: string }> }

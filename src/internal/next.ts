@@ -15,47 +15,68 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 // file name; Next's bundlers alias both spellings to the same module.
 import { cookies } from "next/headers.js"
 import * as CookieStore from "../CookieStore.js"
-import * as Errors from "../Errors.js"
 
-/** The key of the registry on `globalThis`: one per process, whichever copy of this module runs. */
-const REGISTRY = Symbol.for("effect-iron-session/Next/runtimes")
-
-// biome-ignore lint/suspicious/noExplicitAny: a registry of runtimes of every layer; each key keeps its own types
-type Registry = Map<string, ManagedRuntime.ManagedRuntime<any, any>>
-
-const registry = (): Registry => {
-  const global = globalThis as { [REGISTRY]?: Registry }
-  global[REGISTRY] ??= new Map()
-  return global[REGISTRY]
-}
+// biome-ignore lint/suspicious/noExplicitAny: runtimes of every layer; each key keeps its own types
+type AnyRuntime = ManagedRuntime.ManagedRuntime<any, any>
 
 /**
- * The app's runtime for `key`: the one already made in this process, or a new
- * one (built lazily, on first use). Kept on `globalThis` rather than in this
- * module, because Next evaluates an app's modules more than once in one
- * process (once per bundle layer: route handlers, Server Actions, pages,
- * instrumentation; and again after each edit under `next dev`), and each
- * evaluation would otherwise build its own layers and leave the last one's
- * resources (connections, fibers) behind, never closed.
- *
- * The first layer given for a key is the one built; later ones are ignored,
- * so an edit to a layer under `next dev` takes effect when the server
- * restarts. Disposing the runtime removes it, and the next call for the key
- * makes a new one.
+ * This copy's runtimes, by key, with the layer each was made from. Module
+ * state, deliberately not `globalThis`: Next bundles an app more than once
+ * (Route Handlers, pages and their Server Actions, `instrumentation.ts`:
+ * each bundle with its own copy of `effect`, of this library and of the
+ * app's modules), and a runtime must stay with the copy that made it. Its
+ * services were built from that copy's classes, which `instanceof` and
+ * `Schema.Class` tell apart from another copy's: shared across bundles, a
+ * session's own errors turn into defects and class-based schemas refuse
+ * their values. A reload under `next dev` re-evaluates the app's modules
+ * but not this library, so this map outlives it.
+ */
+const runtimes = new Map<string, { readonly layer: unknown; readonly runtime: AnyRuntime }>()
+
+/** Every runtime made by every copy of this module in the process, for {@link disposeAll}. */
+const ALL = Symbol.for("effect-iron-session/Next/runtimes")
+
+const everyRuntime = (): Set<AnyRuntime> => {
+  const global = globalThis as { [ALL]?: Set<AnyRuntime> }
+  global[ALL] ??= new Set()
+  return global[ALL]
+}
+
+/** `next dev`, where an edit re-evaluates the module that made a runtime. */
+const development = (): boolean =>
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NODE_ENV === "development"
+
+/**
+ * The app's runtime for `key` in this copy of the library: the one made
+ * already, or a new one (built lazily, on first use). The same layer, or
+ * any layer outside `next dev`, gets the runtime made first; under
+ * `next dev` a new layer for the key means its module was edited and
+ * evaluated again, and it replaces the old runtime, which is disposed.
+ * Disposing a runtime forgets it.
  */
 export const makeRuntime = <R, E>(key: string, layer: Layer.Layer<R, E>): ManagedRuntime.ManagedRuntime<R, E> => {
-  const runtimes = registry()
   const existing = runtimes.get(key)
-  if (existing !== undefined) return existing
+  if (existing !== undefined) {
+    if (existing.layer === layer || !development()) return existing.runtime
+    void existing.runtime.dispose().catch(() => undefined)
+  }
   const runtime = ManagedRuntime.make(layer)
+  const all = everyRuntime()
   // `dispose()` runs `disposeEffect`, read from the runtime when it is called.
   const dispose = runtime.disposeEffect
   ;(runtime as { disposeEffect: Effect.Effect<void> }).disposeEffect = Effect.suspend(() => {
-    if (runtimes.get(key) === runtime) runtimes.delete(key)
+    if (runtimes.get(key)?.runtime === runtime) runtimes.delete(key)
+    all.delete(runtime)
     return dispose
   })
-  runtimes.set(key, runtime)
+  runtimes.set(key, { layer, runtime })
+  all.add(runtime)
   return runtime
+}
+
+/** Disposes every runtime {@link makeRuntime} made in this process, in every bundle. */
+export const disposeAll = async (): Promise<void> => {
+  await Promise.all([...everyRuntime()].map((runtime) => runtime.dispose()))
 }
 
 /**
@@ -93,7 +114,27 @@ export const captureSite = (above: Function): (() => string | undefined) => {
  */
 const isNextSignal = (u: unknown): boolean => typeof u === "object" && u !== null && ("digest" in u || "$$typeof" in u)
 
-/** Errors whose stack was given the app's frames already: an error can be thrown again (a layer's failure is). */
+/**
+ * Next's development server rewrites the `message` of every error it logs
+ * (`err.message = deobfuscate(err.message)`), and a message that is a getter
+ * only (this library's errors compute theirs) makes that assignment throw:
+ * the error is never logged, and an unhandled rejection is, instead. The
+ * error gets its message as a writable property of its own.
+ */
+const assignableMessage = (error: Error): void => {
+  let owner: object | null = error
+  while (owner !== null && !Object.hasOwn(owner, "message")) owner = Object.getPrototypeOf(owner)
+  const descriptor = owner === null ? undefined : Object.getOwnPropertyDescriptor(owner, "message")
+  if (descriptor === undefined || descriptor.writable === true || descriptor.set !== undefined) return
+  Object.defineProperty(error, "message", {
+    value: error.message,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  })
+}
+
+/** Errors already given the app's frames: an error can be thrown again (a layer's failure is). */
 const withFrames = new WeakSet<object>()
 
 /** The location in a stack frame: `file:line:column`. */
@@ -104,9 +145,10 @@ const locationOf = (frame: string): string => /\((.*)\)\s*$/.exec(frame)?.[1] ??
  * `FiberFailure`, so the error overlay, `error.tsx`, the server log and
  * `instrumentation.onRequestError` see the app's error, its class and fields.
  * A typed failure comes first, then a defect (`Cause.squash`). An `Error`'s
- * stack loses the fiber runtime's frames and gains the spans' and the app's
- * line (`site`, named after `span`): an error made inside this library, or
- * raised outside any span, has no frame of the app otherwise. A failure that
+ * stack loses most of the fiber runtime's frames (as `Cause.pretty` drops
+ * them) and gains the spans' and the app's line (`site`, named after
+ * `span`): an error made inside this library, or raised outside any span,
+ * has no frame of the app otherwise. A failure that
  * is not an `Error` is wrapped in one, as `cause`.
  */
 export const toThrowable = (cause: Cause.Cause<unknown>, span: string, site: () => string | undefined): unknown => {
@@ -122,12 +164,13 @@ export const toThrowable = (cause: Cause.Cause<unknown>, span: string, site: () 
     if (!stack.includes(location)) stack += `\n    at ${span} (${location})`
   }
   if (original instanceof Error) {
-    if (stack !== undefined && !withFrames.has(original)) {
+    if (!withFrames.has(original)) {
       withFrames.add(original)
       try {
-        original.stack = stack
+        if (stack !== undefined) original.stack = stack
+        assignableMessage(original)
       } catch {
-        // A frozen error keeps its own stack.
+        // A frozen error stays as it is.
       }
     }
     return original
@@ -137,41 +180,40 @@ export const toThrowable = (cause: Cause.Cause<unknown>, span: string, site: () 
   return error
 }
 
+/** This library's errors, by `_tag`, and their status. */
+const STATUS: Readonly<Record<string, number>> = {
+  // The client's session cannot be used: sign in again.
+  SealExpiredError: 401,
+  BadSealError: 401,
+  SessionExpiredError: 401,
+  SessionRevokedError: 401,
+  // Refused: a sign-in not fresh enough for this, a possible cross-site request.
+  SessionNotFreshError: 403,
+  CsrfError: 403,
+  RevocationUnavailableError: 503,
+  // The server's own mistakes.
+  CookieNotWritableError: 500,
+  CookieTooLargeError: 500,
+  SessionDestroyedError: 500,
+  UnserializableDataError: 500,
+  InvalidOptionError: 500,
+  MissingOptionError: 500,
+  PasswordTooShortError: 500,
+  InvalidPasswordError: 500,
+}
+
 /**
  * The status for one of this library's errors, or undefined for any other
- * value. 401: the client's session cannot be used (expired, tampered,
- * revoked, no longer matching its schema); 403: refused (a sign-in not fresh
- * enough, a possible cross-site request); 503: the revocation store is down;
- * 500: the server's own mistake (writing where cookies cannot be written, a
- * value too large or not matching its schema, a bad option).
+ * value. Told by `_tag` rather than `instanceof`, which two copies of the
+ * library in one app (Next bundles one per server bundle) would not agree
+ * on. A schema mismatch is the client's when reading a cookie (401), the
+ * server's when writing a value (500).
  */
 export const statusOf = (error: unknown): number | undefined => {
-  if (
-    error instanceof Errors.SealExpiredError ||
-    error instanceof Errors.BadSealError ||
-    error instanceof Errors.SessionExpiredError ||
-    error instanceof Errors.SessionRevokedError
-  ) {
-    return 401
-  }
-  if (error instanceof Errors.SchemaMismatchError) return error.operation === "decode" ? 401 : 500
-  if (error instanceof Errors.SessionNotFreshError) return 403
-  // Csrf's error lives with `@effect/platform`, which this module must not load.
-  if (typeof error === "object" && error !== null && (error as { _tag?: unknown })._tag === "CsrfError") return 403
-  if (error instanceof Errors.RevocationUnavailableError) return 503
-  if (
-    error instanceof Errors.CookieNotWritableError ||
-    error instanceof Errors.CookieTooLargeError ||
-    error instanceof Errors.SessionDestroyedError ||
-    error instanceof Errors.UnserializableDataError ||
-    error instanceof Errors.InvalidOptionError ||
-    error instanceof Errors.MissingOptionError ||
-    error instanceof Errors.PasswordTooShortError ||
-    error instanceof Errors.InvalidPasswordError
-  ) {
-    return 500
-  }
-  return undefined
+  if (!(error instanceof Error)) return undefined
+  const { _tag, operation } = error as { readonly _tag?: unknown; readonly operation?: unknown }
+  if (_tag === "SchemaMismatchError") return operation === "decode" ? 401 : 500
+  return typeof _tag === "string" && Object.hasOwn(STATUS, _tag) ? STATUS[_tag] : undefined
 }
 
 /**
