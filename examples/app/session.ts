@@ -102,11 +102,11 @@ export class Auth extends Session.Tag<Auth>()("example/Auth", {
   revocation: { subject: (user) => user.name },
   cookieOptions: {
     secure: cookieSecure,
-    // The seal inside ends at the idle or absolute deadline; the cookie is kept
-    // for the whole lifetime on purpose, so that after the session ended the
-    // browser still sends it and the sign-in page can say why (idle or
-    // absolute). Left to the library, the cookie would expire with the seal
-    // and the user would only see a sign-in page.
+    // The library keeps a rolling session's cookie until the absolute
+    // deadline, so an idle ending reaches the server and can be explained. This
+    // demo keeps it a whole lifetime past each write, so that the sign-in page
+    // can say why at the absolute deadline too; the seal inside still ends at
+    // the idle or absolute deadline, whichever comes first.
     maxAge: absoluteLifetime,
   },
 }) {}

@@ -450,12 +450,24 @@ export const writeSealed = (
 ): number | Promise<number> => {
   const { lifecycle } = config
   const deadline = lifecycle === undefined || record === undefined ? undefined : deadlineOf(lifecycle, record)
-  // A session with timeouts: its seal expires at its deadline, and its cookie
-  // with it (unless the app set a Max-Age of its own).
+  // A session with timeouts: its seal expires at its deadline (the earlier of
+  // idle and absolute), which is what iron-session goes by. Its cookie lives
+  // until the absolute deadline when there is one (unless the app set a
+  // Max-Age of its own): a browser left idle then still sends it, and the
+  // server says the session ended for idleness, instead of the user finding
+  // themselves signed out with no reason given.
+  const absolute =
+    lifecycle?.absolute === undefined || record === undefined ? undefined : record.signedInAt + lifecycle.absolute
   const cookie =
     deadline === undefined || !config.timedMaxAge
       ? config.cookie
-      : Cookie.cookieWriter({ ...config.attributes, maxAge: maxAgeFor(Math.max(deadline - now, 1000)) })
+      : Cookie.cookieWriter({
+          ...config.attributes,
+          maxAge:
+            absolute === undefined
+              ? maxAgeFor(Math.max(deadline - now, 1000))
+              : Math.max(Math.floor((absolute - now) / 1000), 1),
+        })
   const finish = (sealed: string) => {
     const out = cookiesFor(config, cookies, sealed, cookie)
     const refused = cookies.writeAll(out)
