@@ -1,9 +1,10 @@
 import { HttpApp, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Config, ConfigProvider, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
+import { Config, ConfigProvider, Effect, Layer, Option, Schema, TestClock } from "effect"
 import { CookieStore, Flash, Seal } from "effect-iron-session"
 import * as HttpSession from "effect-iron-session/HttpSession"
 import fc from "fast-check"
+import { request, value } from "./helpers/request.js"
 import { cookieHeaderFrom } from "./helpers/server.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
@@ -16,16 +17,6 @@ const Message = Schema.Struct({
   at: Schema.DateFromNumber,
 })
 class Alert extends Flash.Tag<Alert>()("test/Alert", { schema: Message, cookieName: "alert", password }) {}
-
-/** Runs one "request" on a memory store holding `cookies`; returns the result and the store after. */
-const request = <A, E, R>(effect: Effect.Effect<A, E, R>, cookies: ReadonlyMap<string, string> = new Map()) =>
-  Effect.gen(function* () {
-    const store = CookieStore.makeMemory(Object.fromEntries(cookies))
-    const result = yield* Effect.either(Effect.provideService(effect, CookieStore.CookieStore, store))
-    return { result, store }
-  })
-
-const value = <A, E>(result: Either.Either<A, E>): A => Either.getOrThrowWith(result, (e) => new Error(String(e)))
 
 const expiry = "flash=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax"
 

@@ -10,7 +10,6 @@ import {
   Either,
   Layer,
   Logger,
-  LogLevel,
   Metric,
   MetricLabel,
   Option,
@@ -19,29 +18,20 @@ import {
   TestClock,
   Tracer,
 } from "effect"
-import { CookieStore, Errors, Revocation, Seal, Session } from "effect-iron-session"
+import { type CookieStore, Errors, Revocation, Seal, Session } from "effect-iron-session"
 import * as facade from "effect-iron-session/promise"
 import * as ironSession from "iron-session"
 import type { IronCrypto } from "../src/internal/crypto/types.js"
 import * as iron from "../src/internal/iron.js"
 import { metrics } from "../src/internal/session.js"
 import { type RedisServer, redisServerAvailable, startRedisServer } from "./helpers/redis.js"
+import { request, value } from "./helpers/request.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
 
 const User = Schema.Struct({ id: Schema.Number, name: Schema.String })
 type User = typeof User.Type
 const ada: User = { id: 1, name: "Ada" }
-
-/** One request from a browser holding `cookies`: the result, and the store as the browser now holds it. */
-const request = <A, E, R>(effect: Effect.Effect<A, E, R>, cookies: ReadonlyMap<string, string> = new Map()) =>
-  Effect.gen(function* () {
-    const store = CookieStore.makeMemory(Object.fromEntries(cookies))
-    const result = yield* Effect.either(Effect.provideService(effect, CookieStore.CookieStore, store))
-    return { result, store }
-  })
-
-const value = <A, E>(result: Either.Either<A, E>): A => Either.getOrThrowWith(result, (e) => new Error(String(e)))
 
 /** The record a session keeps in its seal (`~session` beside the data), whatever the time. */
 const sealer = iron.makeSealer(Seal.backends.webcrypto as unknown as IronCrypto, { password }) as iron.Sealer

@@ -18,6 +18,7 @@ import {
 import { CookieStore, Seal, Session } from "effect-iron-session"
 import { nodeCrypto } from "../src/internal/crypto/node.js"
 import type { IronCrypto } from "../src/internal/crypto/types.js"
+import { request, value } from "./helpers/request.js"
 import { cookieHeaderFrom, withServer } from "./helpers/server.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
@@ -40,16 +41,6 @@ class StrictAuth extends Session.Tag<StrictAuth>()("test/StrictAuth", {
 
 const Cart = Schema.Struct({ items: Schema.Array(Schema.String) })
 class CartSession extends Session.Tag<CartSession>()("test/Cart", { schema: Cart, cookieName: "cart", password }) {}
-
-/** Runs one "request" against a memory store holding `cookies`, and returns what the browser holds after. */
-const request = <A, E, R>(effect: Effect.Effect<A, E, R>, cookies: ReadonlyMap<string, string> = new Map()) =>
-  Effect.gen(function* () {
-    const store = CookieStore.makeMemory(Object.fromEntries(cookies))
-    const result = yield* Effect.either(Effect.provideService(effect, CookieStore.CookieStore, store))
-    return { result, store }
-  })
-
-const value = <A, E>(result: Either.Either<A, E>): A => Either.getOrThrowWith(result, (e) => new Error(String(e)))
 
 describe("Session", () => {
   it.effect("reads none without a cookie, and writes one with iron-session's defaults", () =>

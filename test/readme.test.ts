@@ -30,10 +30,10 @@ import { execFile, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { createServer } from "node:net"
 import { join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { beforeAll, describe, expect, it } from "@effect/vitest"
+import { freePort } from "./helpers/net.js"
 
 const rootDir = fileURLToPath(new URL("../", import.meta.url))
 const outDir = join(rootDir, "test-results", "readme")
@@ -166,16 +166,6 @@ const parseDiagnostics = (output: string): Array<Diagnostic> => {
   }
   return diagnostics
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0))
-    })
-  })
 
 /** Runs a block with tsx; resolves with what it printed, rejects with why it failed. */
 const runBlock = async (block: Block): Promise<string> => {

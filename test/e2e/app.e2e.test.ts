@@ -8,13 +8,13 @@
  * and with a Redis it cannot reach.
  */
 import { mkdirSync } from "node:fs"
-import { createServer } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import type { Browser, BrowserContext, Page, Response } from "playwright-core"
 import { DEVELOPMENT_PASSWORD } from "../../examples/app/session.js"
 import { type ExampleApp, runExampleAppToExit, startExampleApp } from "../helpers/app.js"
 import { hasChromium, launchChromium } from "../helpers/chromium.js"
 import { e2e } from "../helpers/e2e.js"
+import { freePort } from "../helpers/net.js"
 import { type RedisServer, redisServerAvailable, startRedisServer } from "../helpers/redis.js"
 
 const output = new URL("../../test-results/e2e/", import.meta.url)
@@ -26,18 +26,6 @@ const browserTests = e2e && hasChromium("the example app's browser tests")
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Sleeps until `ms` after `since` (a `Date.now()`), or not at all when that is past. */
 const sleepUntil = (since: number, ms: number) => sleep(Math.max(0, since + ms - Date.now()))
-
-/** A free TCP port on loopback, with nothing listening on it once this resolves. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /** The `example_session` cookie in a `Set-Cookie` of this response, if any. */
 const setsSession = async (response: Response | null) =>

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
-import { createServer, Socket } from "node:net"
+import { Socket } from "node:net"
+import { freePort } from "./net.js"
 
 /** Where Debian (and CI) install it. */
 const binary = process.env.REDIS_SERVER ?? "redis-server"
@@ -16,18 +17,6 @@ export const redisServerAvailable = (): boolean => {
   console.warn(`${message} Skipping them.`)
   return false
 }
-
-/** A free TCP port on loopback: bind port 0, read it, let it go. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /** Sends PING over a raw socket and resolves whether `+PONG` came back. */
 const ping = (port: number) =>
