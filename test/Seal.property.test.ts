@@ -1,19 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
-import { Seal } from "effect-iron-session"
 import fc from "fast-check"
+import { services } from "./helpers/backends.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
-/** The one-off seal and unseal, on each backend. */
-const services = (["node", "webcrypto"] as const).map((backend) => {
-  const on = <A, E>(effect: Effect.Effect<A, E>) =>
-    Effect.provideService(effect, Seal.CryptoBackend, Seal.backends[backend] ?? Seal.backends.webcrypto)
-  return {
-    backend,
-    seal: (data: unknown, options: Seal.Options) => on(Seal.seal(data, options)),
-    unseal: (sealed: string, options: Seal.UnsealOptions) => on(Seal.unseal(sealed, options)),
-  }
-})
 
 /** A JSON value without its own `__proto__` keys, at any depth. */
 const withoutProto = (value: unknown): unknown => {

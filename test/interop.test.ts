@@ -1,23 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as HapiIron from "@hapi/iron"
 import { Duration, Effect, TestClock } from "effect"
-import { Seal } from "effect-iron-session"
 import { sealData, type UnsealErrorReason, unsealData } from "iron-session"
+import { services } from "./helpers/backends.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
 const other = "another-password-which-is-also-32-characters-long"
 const data = { user: { id: 7, name: "Zoë", tags: ["a", "b"] }, visits: 2, ok: true, nothing: null }
-
-/** The one-off seal and unseal, on each backend. */
-const services = (["node", "webcrypto"] as const).map((backend) => {
-  const on = <A, E>(effect: Effect.Effect<A, E>) =>
-    Effect.provideService(effect, Seal.CryptoBackend, Seal.backends[backend] ?? Seal.backends.webcrypto)
-  return {
-    backend,
-    seal: (data: unknown, options: Seal.Options) => on(Seal.seal(data, options)),
-    unseal: (sealed: string, options: Seal.UnsealOptions) => on(Seal.unseal(sealed, options)),
-  }
-})
 
 const reasonsOf = async (sealed: string, pw: string | Record<string, string>) => {
   const reasons: Array<UnsealErrorReason> = []
