@@ -1,0 +1,111 @@
+/**
+ * The mutants of the core that no test can kill because they do not change
+ * what the code does (equivalent mutants), each marked ignored with the reason,
+ * from here rather than with `// Stryker disable` comments in src/.
+ *
+ * An entry names a file, the one line of it that holds `code` (matched as text,
+ * so that it follows the line when code above it moves; with `after`, the first
+ * such line after the one line holding `after`), the mutators whose mutants on
+ * that line are equivalent, the replacements they make (as Stryker's report
+ * spells them), and why. Stryker ignores by line and mutator, so after a run
+ * scripts/mutation.mjs checks that an entry ignored those replacements and no
+ * others: an entry never hides a mutant a test could kill. The plugin below turns each
+ * entry into the comment Stryker itself reads, `Stryker disable next-line
+ * <mutators>: <reason>`, attached to that line in Stryker's copy of the file
+ * (src/ is not touched). An entry whose `code` is no longer found on exactly one
+ * line fails the run: a stale entry must be looked at again, not kept quietly.
+ *
+ * Keep this list short. A mutant belongs here only when the mutated program
+ * behaves the same for every input; a mutant that is merely hard to reach
+ * needs a test.
+ */
+import { readFileSync } from "node:fs"
+import { declareValuePlugin, PluginKind } from "@stryker-mutator/api/plugin"
+
+/**
+ * @type {ReadonlyArray<{ file: string, code: string, after?: string, mutators: ReadonlyArray<string>, replacements: ReadonlyArray<string>, reason: string }>}
+ */
+export const equivalents = [
+  // src/internal/crypto/node.ts
+  {
+    file: "src/internal/crypto/node.ts",
+    after: "const getBuiltin = ",
+    code: "} catch {",
+    mutators: ["BlockStatement"],
+    replacements: ["{}"],
+    reason:
+      "getBuiltin returns undefined when getBuiltinModule throws; an empty catch block makes the function end, which returns undefined too.",
+  },
+  {
+    file: "src/internal/crypto/node.ts",
+    code: "return process?.getBuiltinModule?.(id)",
+    mutators: ["OptionalChaining"],
+    replacements: ["process?.getBuiltinModule(id)", "process.getBuiltinModule?.(id)"],
+    reason:
+      "the call sits in a try whose catch answers undefined: without ?. a missing process or getBuiltinModule throws a TypeError there, which is caught and answered undefined, as ?. would.",
+  },
+  {
+    file: "src/internal/crypto/node.ts",
+    code: 'cipher.update(text, "utf8")',
+    mutators: ["StringLiteral"],
+    replacements: ['""'],
+    reason: 'Node reads an empty encoding name as UTF-8: cipher.update(text, "") encrypts the same bytes.',
+  },
+]
+
+const byFile = (filename) => equivalents.filter((entry) => filename.replaceAll("\\", "/").endsWith(`/${entry.file}`))
+
+const linesHolding = (lines, text, from = 0) =>
+  lines.flatMap((line, index) => (index >= from && line.includes(text) ? [index] : []))
+
+/** The 1-based line an entry names; throws when the file no longer has it exactly once. */
+const lineOf = (source, entry) => {
+  const lines = source.split("\n")
+  const stale = (what, count) =>
+    new Error(
+      `scripts/mutation-equivalents.mjs: ${JSON.stringify(what)} is on ${count} lines of ${entry.file}, not one. Look at the entry again.`,
+    )
+  let from = 0
+  if (entry.after !== undefined) {
+    const anchors = linesHolding(lines, entry.after)
+    if (anchors.length !== 1) throw stale(entry.after, anchors.length)
+    from = anchors[0] + 1
+  }
+  const found = linesHolding(lines, entry.code, from)
+  if (found.length === 0 || (entry.after === undefined && found.length !== 1)) throw stale(entry.code, found.length)
+  return found[0] + 1
+}
+
+/** Attaches a block comment to the first node (in source order) that starts on `line`. */
+const annotate = (program, line, text) => {
+  let done = false
+  program.traverse({
+    enter(path) {
+      if (done || path.node.loc?.start.line !== line) return
+      path.node.leadingComments = [...(path.node.leadingComments ?? []), { type: "CommentBlock", value: ` ${text} ` }]
+      done = true
+      path.stop()
+    },
+  })
+  return done
+}
+
+export const strykerPlugins = [
+  declareValuePlugin(PluginKind.Ignore, "equivalent-mutants", {
+    shouldIgnore(path) {
+      if (!path.isProgram()) return undefined
+      const filename = path.hub?.file?.opts?.filename ?? ""
+      const entries = byFile(filename)
+      if (entries.length === 0) return undefined
+      const source = readFileSync(filename, "utf8")
+      for (const entry of entries) {
+        if (entry.reason.includes("*/")) throw new Error(`the reason of ${JSON.stringify(entry.code)} contains */`)
+        const line = lineOf(source, entry)
+        if (!annotate(path, line, `Stryker disable next-line ${entry.mutators.join(",")}: ${entry.reason}`)) {
+          throw new Error(`scripts/mutation-equivalents.mjs: no node starts on ${entry.file}:${line}`)
+        }
+      }
+      return undefined
+    },
+  }),
+]

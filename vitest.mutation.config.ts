@@ -1,0 +1,71 @@
+/**
+ * The tests Stryker runs against each mutant (`npm run mutation`, see
+ * stryker.config.mjs): the suites that exercise the core in-process. Left out
+ * are the ones that test the built package or the world around it (dist/,
+ * Bun/Deno/workerd, a browser, a Next.js build, npm install, the README's
+ * snippets, the benchmark floor) and the type-level suites: they do not load
+ * the mutated sources, or take minutes per run, and `npm test` runs them.
+ */
+import { relative } from "node:path"
+import { fileURLToPath } from "node:url"
+import { defineConfig } from "vitest/config"
+import { BaseSequencer, type TestSpecification } from "vitest/node"
+import base from "./vitest.config.js"
+
+const root = fileURLToPath(new URL(".", import.meta.url))
+
+/**
+ * The order test files run in, quick and pointed first. Stryker stops a run at
+ * the first failing test, and a mutant of code that runs when a module loads
+ * (a "static" mutant) is run against every file: put first, the files that
+ * kill most mutants quickly spare the slow ones (the property tests, the
+ * Redis-backed revocation stores) for the mutants that survive the rest.
+ * vitest's own order (the longest file first) is the worst one for this.
+ */
+const ORDER = [
+  "test/boundaries/",
+  "test/Seal.test.ts",
+  "test/CookieStore.test.ts",
+  "test/Session.test.ts",
+  "test/promise.differential.test.ts",
+  "test/interop.test.ts",
+  "test/Testing.test.ts",
+  "test/HttpSession.test.ts",
+  "test/Flash.test.ts",
+  "test/api.test.ts",
+  "test/Csrf.test.ts",
+  "test/Seal.property.test.ts",
+  "test/Revocation.test.ts",
+]
+
+const rank = (spec: TestSpecification) => {
+  const file = relative(root, spec.moduleId).replaceAll("\\", "/")
+  const index = ORDER.findIndex((prefix) => file.startsWith(prefix))
+  return index === -1 ? ORDER.length : index
+}
+
+class QuickFirst extends BaseSequencer {
+  override async sort(files: Array<TestSpecification>): Promise<Array<TestSpecification>> {
+    return [...files].sort((a, b) => rank(a) - rank(b) || a.moduleId.localeCompare(b.moduleId))
+  }
+}
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ["test/*.test.ts", "test/boundaries/*.test.ts"],
+    exclude: [
+      "test/bench.test.ts",
+      "test/examples.test.ts",
+      "test/install.test.ts",
+      "test/package.test.ts",
+      "test/readme.test.ts",
+      "test/runtimes.test.ts",
+      "test/types.test.ts",
+    ],
+    sequence: { sequencer: QuickFirst },
+    reporters: ["dot"],
+    outputFile: {},
+  },
+})
