@@ -64,6 +64,7 @@ export default defineConfig({
       "test/runtimes.test.ts",
       "test/types.test.ts",
     ],
+    setupFiles: ["./scripts/mutation.setup.ts"],
     sequence: { sequencer: QuickFirst },
     reporters: ["dot"],
     outputFile: {},

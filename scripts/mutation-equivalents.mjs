@@ -40,7 +40,7 @@ export const equivalents = [
     file: "src/internal/crypto/node.ts",
     code: "return process?.getBuiltinModule?.(id)",
     mutators: ["OptionalChaining"],
-    replacements: ["process?.getBuiltinModule(id)", "process.getBuiltinModule?.(id)"],
+    replacements: ["process?.getBuiltinModule(id)", "process.getBuiltinModule"],
     reason:
       "the call sits in a try whose catch answers undefined: without ?. a missing process or getBuiltinModule throws a TypeError there, which is caught and answered undefined, as ?. would.",
   },

@@ -83,3 +83,55 @@ describe("the Node backend's randomness", () => {
     expect(new Set(random).size).toBe(random.length)
   })
 })
+
+describe("the seal's random parts, on both backends", () => {
+  /** 80 bytes 0, 1, …, 79: two 32-byte salts and a 16-byte IV, in that order. */
+  const counting = () => Uint8Array.from({ length: 80 }, (_, i) => i)
+  const hex = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => (from + i).toString(16).padStart(2, "0")).join("")
+
+  const expectParts = async (backend: IronCrypto) => {
+    const sealed = await backend.seal('{"a":1}', "1", password, "")
+    const [, , encryptionSalt, iv, , , hmacSalt] = sealed.split("*")
+    // Each byte as two hex digits, 0x00 to 0x0f included: iron's salts are 64 characters.
+    expect(encryptionSalt).toBe(hex(0, 32))
+    expect(hmacSalt).toBe(hex(32, 64))
+    expect(iv).toBe(Buffer.from(counting().subarray(64)).toString("base64url"))
+  }
+
+  it("on node:crypto, are the salts as hex and the IV as base64url, from the 80 random bytes in order", async () => {
+    vi.spyOn(nodeCryptoModule, "randomBytes").mockImplementation(((size: number) => {
+      const block = Buffer.alloc(size)
+      block.set(counting())
+      return block
+    }) as never)
+    await expectParts((await loadNodeBackend())!)
+  })
+
+  it("on Web Crypto, are the salts as hex and the IV as base64url, from the 80 random bytes in order", async () => {
+    vi.spyOn(globalThis.crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(array: T) => {
+      ;(array as unknown as Uint8Array).set(counting())
+      return array
+    })
+    vi.resetModules()
+    await expectParts((await import("../../src/internal/crypto/web.js")).webCrypto)
+  })
+})
+
+describe("the Web Crypto backend's imported passwords", () => {
+  it("keeps the keys of 16 passwords, dropping the oldest for a 17th", async () => {
+    vi.resetModules()
+    const { webCrypto } = await import("../../src/internal/crypto/web.js")
+    const importKey = vi.spyOn(globalThis.crypto.subtle, "importKey")
+    const passwords = Array.from({ length: 17 }, (_, i) => `${password}-${i}`)
+    for (const secret of passwords.slice(0, 16)) await webCrypto.seal("{}", "1", secret, "")
+    expect(importKey).toHaveBeenCalledTimes(16)
+    for (const secret of passwords.slice(0, 16)) await webCrypto.seal("{}", "1", secret, "")
+    expect(importKey).toHaveBeenCalledTimes(16)
+    await webCrypto.seal("{}", "1", passwords[16]!, "")
+    await webCrypto.seal("{}", "1", passwords[1]!, "")
+    expect(importKey).toHaveBeenCalledTimes(17)
+    await webCrypto.seal("{}", "1", passwords[0]!, "")
+    expect(importKey).toHaveBeenCalledTimes(18)
+  })
+})
