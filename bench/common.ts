@@ -6,7 +6,17 @@ import * as os from "node:os"
 import { parseArgs } from "node:util"
 import type { BenchOptions, BenchResult, Spread } from "./harness.js"
 
-export const SECTIONS = ["seal", "request", "hot", "middleware", "load", "cold", "bundle", "memory"] as const
+export const SECTIONS = [
+  "seal",
+  "request",
+  "hot",
+  "middleware",
+  "load",
+  "cold",
+  "bundle",
+  "memory",
+  "lifecycle",
+] as const
 export type SectionName = (typeof SECTIONS)[number]
 
 export interface Settings {

@@ -65,11 +65,14 @@ const newestMtime = (dir: string): number => {
 
 /** The Promise facade, `effect-iron-session/promise`. */
 export type Facade = typeof import("../src/promise/index.js")
-/** The Effect API, `effect-iron-session`. */
-export type Api = typeof import("../src/index.js")
+/** The Effect API: `effect-iron-session`, and `effect-iron-session/HttpSession` (a subpath of its own). */
+export type Api = typeof import("../src/index.js") & { readonly HttpSession: typeof import("../src/HttpSession.js") }
 
 export const loadFacade = (): Promise<Facade> => import(pathToFileURL(entryFile("./promise")).href)
-export const loadApi = (): Promise<Api> => import(pathToFileURL(entryFile(".")).href)
+export const loadApi = async (): Promise<Api> => ({
+  ...(await import(pathToFileURL(entryFile(".")).href)),
+  HttpSession: await import(pathToFileURL(entryFile("./HttpSession")).href),
+})
 
 /** One line saying what is measured, for the header of every section. */
 export const describeSource = (): string =>

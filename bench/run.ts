@@ -39,6 +39,7 @@ const sectionModules: Record<SectionName, () => Promise<Section>> = {
   cold: () => import("./cold.js"),
   bundle: () => import("./bundle.js"),
   memory: () => import("./memory.js"),
+  lifecycle: () => import("./lifecycle.js"),
 }
 
 /** In a section's child process: run it, hand its targets to the parent. */

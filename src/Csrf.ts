@@ -20,7 +20,8 @@
  * @example
  * ```ts
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
- * import { Csrf, HttpSession } from "effect-iron-session"
+ * import * as Csrf from "effect-iron-session/Csrf"
+ * import * as HttpSession from "effect-iron-session/HttpSession"
  *
  * const router = HttpRouter.empty.pipe(HttpRouter.post("/transfer", HttpServerResponse.text("done")))
  *
@@ -86,7 +87,7 @@ const messages: Record<Reason, string> = {
  * ```ts
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Effect } from "effect"
- * import { Csrf } from "effect-iron-session"
+ * import * as Csrf from "effect-iron-session/Csrf"
  *
  * declare const router: HttpRouter.HttpRouter
  *
@@ -323,7 +324,7 @@ export const make = (options: Options): Effect.Effect<Csrf, Session.LayerError> 
  * @example
  * ```ts
  * import { Config } from "effect"
- * import { Csrf } from "effect-iron-session"
+ * import * as Csrf from "effect-iron-session/Csrf"
  *
  * const CsrfLive = Csrf.layer({ password: Config.redacted("CSRF_PASSWORD") })
  * ```
@@ -341,7 +342,7 @@ export const layer = (options: Options): Layer.Layer<Csrf, Session.LayerError> =
  * ```ts
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Effect } from "effect"
- * import { Csrf } from "effect-iron-session"
+ * import * as Csrf from "effect-iron-session/Csrf"
  *
  * const form = HttpRouter.get(
  *   "/transfer",
@@ -470,7 +471,8 @@ const storeFor = (request: HttpServerRequest.HttpServerRequest) =>
  * ```ts
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Config, Effect, Layer } from "effect"
- * import { Csrf, HttpSession } from "effect-iron-session"
+ * import * as Csrf from "effect-iron-session/Csrf"
+ * import * as HttpSession from "effect-iron-session/HttpSession"
  *
  * const router = HttpRouter.empty.pipe(
  *   HttpRouter.get(
@@ -534,7 +536,7 @@ export const middleware: {
  *
  * @example
  * ```ts
- * import { Csrf } from "effect-iron-session"
+ * import * as Csrf from "effect-iron-session/Csrf"
  *
  * const sameOrigin = Csrf.checkOrigin({ trustProxy: true })
  *

@@ -439,12 +439,17 @@ export class RevocationUnavailableError extends Data.TaggedError("RevocationUnav
  * @category errors
  */
 export class SessionNotFreshError extends Data.TaggedError("SessionNotFreshError")<{
-  readonly signedInAt: Date
+  /** When the user signed in; `undefined` when there is no session, or it keeps no record of it. */
+  readonly signedInAt?: Date | undefined
   /** How recent the sign-in had to be, in milliseconds. */
   readonly maxAgeMillis: number
 }> {
   override get message(): string {
-    return `This action needs a sign-in within the last ${Math.round(this.maxAgeMillis / 1000)} seconds, and the user signed in at ${this.signedInAt.toISOString()}. Ask for the password again before going on.`
+    const when =
+      this.signedInAt === undefined
+        ? "there is no sign-in on record (no session, or one without a lifecycle: turn on rolling, revocation or track)"
+        : `the user signed in at ${this.signedInAt.toISOString()}`
+    return `This action needs a sign-in within the last ${Math.round(this.maxAgeMillis / 1000)} seconds, and ${when}. Ask for the password again before going on.`
   }
 }
 

@@ -17,7 +17,8 @@
  * ```ts
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Config, Effect, Option, Schema } from "effect"
- * import { HttpSession, Session } from "effect-iron-session"
+ * import { Session } from "effect-iron-session"
+ * import * as HttpSession from "effect-iron-session/HttpSession"
  *
  * class Visits extends Session.Tag<Visits>()("app/Visits", {
  *   schema: Schema.Struct({ count: Schema.Number }),
@@ -156,7 +157,7 @@ const cookieStore: Effect.Effect<CookieStore.CookieStore, never, HttpServerReque
  * @example
  * ```ts
  * import { HttpRouter, HttpServer } from "@effect/platform"
- * import { HttpSession } from "effect-iron-session"
+ * import * as HttpSession from "effect-iron-session/HttpSession"
  *
  * declare const router: HttpRouter.HttpRouter
  * const server = HttpServer.serve(router.pipe(HttpSession.middleware))
@@ -185,7 +186,7 @@ export const middleware = <A, E, R>(
  * @example
  * ```ts
  * import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
- * import { HttpSession } from "effect-iron-session"
+ * import * as HttpSession from "effect-iron-session/HttpSession"
  *
  * class Account extends HttpApiGroup.make("account")
  *   .add(HttpApiEndpoint.post("logout", "/logout"))
@@ -232,7 +233,8 @@ export const security = (cookieName: string): HttpApiSecurity.ApiKey =>
  * ```ts
  * import { HttpApiError, HttpApiMiddleware } from "@effect/platform"
  * import { Config, Context, Schema } from "effect"
- * import { HttpSession, Session } from "effect-iron-session"
+ * import { Session } from "effect-iron-session"
+ * import * as HttpSession from "effect-iron-session/HttpSession"
  *
  * const User = Schema.Struct({ name: Schema.String })
  * class Auth extends Session.Tag<Auth>()("app/Auth", { schema: User, cookieName: "auth", password: Config.redacted("SESSION_PASSWORD") }) {}

@@ -116,13 +116,18 @@ export interface Revocation {
 }
 
 /**
- * The revocation store a session checks.
+ * The revocation store the sessions built in its scope check. Without one
+ * provided, it is one in-memory store for the whole process (see
+ * {@link makeMemory}): right for one process and for tests. Provide
+ * {@link layerRedis} (or {@link layerKeyValueStore}) for an app on several
+ * machines, where a revocation made on one must reach the others.
  *
  * @since 0.1.0
  * @category tags
  */
-export const Revocation: Context.Tag<Revocation, Revocation> = Context.GenericTag<Revocation>(
+export const Revocation: Context.Reference<Revocation, Revocation> = Context.Reference<Revocation>()(
   "effect-iron-session/Revocation",
+  { defaultValue: () => Effect.runSync(internal.makeMemory) },
 )
 
 /**

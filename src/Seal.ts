@@ -98,6 +98,15 @@ export interface Options {
    * that never expires; nothing else does.
    */
   readonly ttl?: Duration.DurationInput | undefined
+  /**
+   * Binds the seal to a purpose (`"magic-link"`, `"email-confirmation"`),
+   * checked inside the MAC: it opens only where the same purpose is expected,
+   * and a reader expecting a purpose refuses a seal bound to none. Either way
+   * the refusal is `BadSealError` with reason `purpose`. A session cookie is
+   * never a token and a token never a session cookie. To iron-session a bound
+   * seal reads as the data with one more key, `~purpose`.
+   */
+  readonly purpose?: string | undefined
 }
 
 /**
@@ -108,6 +117,8 @@ export interface Options {
  */
 export interface UnsealOptions {
   readonly password: Password
+  /** The purpose the seal must be bound to: see {@link Options.purpose}. */
+  readonly purpose?: string | undefined
 }
 
 /**
@@ -247,7 +258,11 @@ const fromSealer = (sealer: iron.Sealer): Seal => ({
   },
 })
 
-const sealer = (options: { readonly password: unknown; readonly ttl?: Duration.DurationInput | undefined }) =>
+const sealer = (options: {
+  readonly password: unknown
+  readonly ttl?: Duration.DurationInput | undefined
+  readonly purpose?: string | undefined
+}) =>
   Effect.flatMap(CryptoBackend, (backend) => {
     const made = iron.makeSealer(cryptoOf(backend), options)
     return iron.isSealer(made) ? Effect.succeed(made) : Effect.fail(made)
@@ -303,13 +318,15 @@ export const layer = (options: Options): Layer.Layer<Seal, OptionsError> => Laye
 export const layerConfig = (options: {
   readonly password: Configurable<Password>
   readonly ttl?: Configurable<Duration.DurationInput> | undefined
+  readonly purpose?: Configurable<string> | undefined
 }): Layer.Layer<Seal, OptionsError | ConfigError.ConfigError> =>
   Layer.effect(
     Seal,
     Effect.gen(function* () {
       const password = yield* configured(options.password)
       const ttl = yield* configured(options.ttl)
-      return yield* make({ password, ttl })
+      const purpose = yield* configured(options.purpose)
+      return yield* make({ password, ttl, purpose })
     }),
   )
 

@@ -33,11 +33,11 @@
  */
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as CookieStore from "./CookieStore.js"
@@ -49,6 +49,7 @@ import type { IronCrypto } from "./internal/crypto/types.js"
 import * as iron from "./internal/iron.js"
 import { mismatch } from "./internal/schema.js"
 import * as internal from "./internal/session.js"
+import * as Revocation from "./Revocation.js"
 import * as Seal from "./Seal.js"
 
 /**
@@ -158,6 +159,55 @@ export interface Options<A, I, P extends Policy = Policy> {
    * off. Expiry is still checked on every read.
    */
   readonly cache?: boolean | { readonly entries?: number; readonly bytes?: number } | undefined
+  /**
+   * A rolling session: it ends after `idle` without a write, and `absolute`
+   * after sign-in however active it is; a read more than `refresh` after the
+   * last write writes it again (a fresh seal and `Max-Age`), so an active user
+   * stays signed in. At least one of `idle` and `absolute`; `refresh` defaults
+   * to half of `idle`. The ending is observable: `SessionExpiredError` with
+   * reason `idle` or `absolute`. Needs the session's record (see {@link Options.track}).
+   */
+  readonly rolling?:
+    | {
+        readonly idle?: Configurable<Duration.DurationInput> | undefined
+        readonly absolute?: Configurable<Duration.DurationInput> | undefined
+        readonly refresh?: Configurable<Duration.DurationInput> | undefined
+      }
+    | undefined
+  /**
+   * Revocation, checked on every read (one round trip to the
+   * `Revocation.Revocation` store: in memory unless a layer provides another).
+   * `destroy` revokes the session's id, `signOutEverywhere` every session of
+   * its `subject` signed in before now. When the store cannot be reached the
+   * session is refused (`fail-closed`, the default) or used with a logged
+   * warning (`fail-open`).
+   */
+  readonly revocation?:
+    | {
+        /** Whose session this is ("sign out everywhere" revokes all of a subject's sessions): a user id. */
+        readonly subject?: ((value: A) => string | undefined) | undefined
+        readonly onUnavailable?: "fail-closed" | "fail-open" | undefined
+      }
+    | undefined
+  /**
+   * Keeps a record beside the data (a random id, when the user signed in, when
+   * the session was last written) without rolling or revocation, so that
+   * `signedInAt`, `requireFresh` and `regenerate` work. On whenever `rolling`
+   * or `revocation` is. The record is one more key in the sealed JSON
+   * (`~session`), which iron-session would show beside the data.
+   */
+  readonly track?: boolean | undefined
+  /**
+   * Binds the session's seals to a purpose, checked inside the MAC: `true`
+   * binds them to the cookie's name, a string to that string. A seal made for
+   * another purpose (a magic-link token pasted into the cookie) or for none is
+   * refused with `BadSealError` reason `purpose`. Off by default, for
+   * iron-session's sake: turning it on signs out every session sealed without
+   * it, once.
+   */
+  readonly purpose?: true | Configurable<string> | undefined
+  /** A span per session operation (`Session.get`, `Session.set`, ...). Off by default. */
+  readonly spans?: boolean | undefined
 }
 
 /**
@@ -191,6 +241,36 @@ export interface Session<A, E = never> {
   readonly destroy: Effect.Effect<void, Errors.CookieNotWritableError, CookieStore.CookieStore>
   /** Why this request's cookie was not used, if it was not. */
   readonly rejection: Effect.Effect<Option.Option<InvalidCookieError>, never, CookieStore.CookieStore>
+  /**
+   * When the user signed in: none without a session, or for a session that
+   * keeps no record (see {@link Options.track}).
+   */
+  readonly signedInAt: Effect.Effect<Option.Option<Date>, E, CookieStore.CookieStore>
+  /**
+   * Succeeds when the user signed in within `maxAge` (`"10 minutes"`), for
+   * sensitive actions (change the password, delete the account); fails with
+   * `SessionNotFreshError` otherwise, or without a sign-in on record.
+   */
+  readonly requireFresh: (
+    maxAge: Duration.DurationInput,
+  ) => Effect.Effect<void, Errors.SessionNotFreshError | E, CookieStore.CookieStore>
+  /**
+   * Gives the session a new id and sign-in time and writes it, so a cookie
+   * planted before sign-in cannot be used after it (session fixation); with
+   * revocation on, the old id is revoked. Call it right after signing in. On an
+   * empty session it applies to the next write.
+   */
+  readonly regenerate: Effect.Effect<void, SaveError | E, CookieStore.CookieStore>
+  /**
+   * Signs the user out everywhere: revokes every session of the current
+   * value's subject signed in before now, and destroys this one. Needs
+   * `revocation` with a `subject`; without it, a defect.
+   */
+  readonly signOutEverywhere: Effect.Effect<
+    void,
+    Errors.RevocationUnavailableError | Errors.CookieNotWritableError | E,
+    CookieStore.CookieStore
+  >
 }
 
 /**
@@ -242,7 +322,65 @@ const fromEngine = <A, E>(engine: internal.Engine<A>): Session<A, E> =>
     save: withCookies(engine.save),
     destroy: withCookies(engine.destroy),
     rejection: withCookies(engine.rejection),
+    signedInAt: withCookies(engine.signedInAt),
+    requireFresh: (maxAge: Duration.DurationInput) => withCookies((cookies) => engine.requireFresh(cookies, maxAge)),
+    regenerate: withCookies(engine.regenerate),
+    signOutEverywhere: withCookies(engine.signOutEverywhere),
   }) as unknown as Session<A, E>
+
+/** A positive, finite duration option in milliseconds, or `undefined` when not given. */
+const millisOf = (option: string, value: Duration.DurationInput | undefined) =>
+  Effect.suspend((): Effect.Effect<number | undefined, InvalidOptionError> => {
+    if (value === undefined) return Effect.succeed(undefined)
+    const decoded = Duration.decodeUnknown(value)
+    if (Option.isNone(decoded) || !Duration.isFinite(decoded.value) || Duration.toMillis(decoded.value) <= 0) {
+      return Effect.fail(
+        new InvalidOptionError({
+          option,
+          reason: `${JSON.stringify(String(value))} is not a positive, finite duration. Use a Duration or a string such as "30 minutes".`,
+        }),
+      )
+    }
+    return Effect.succeed(Duration.toMillis(decoded.value))
+  })
+
+/** The lifecycle options, read from Config where given and checked. */
+const lifecycleOf = <A, I, P extends Policy>(
+  options: Options<A, I, P>,
+): Effect.Effect<internal.Lifecycle | undefined, LayerError> =>
+  Effect.gen(function* () {
+    const { rolling, revocation } = options
+    if (rolling === undefined && revocation === undefined && options.track !== true) return undefined
+    const idle = yield* millisOf("rolling.idle", yield* config.configured(rolling?.idle))
+    const absolute = yield* millisOf("rolling.absolute", yield* config.configured(rolling?.absolute))
+    const refresh = yield* millisOf("rolling.refresh", yield* config.configured(rolling?.refresh))
+    if (rolling !== undefined && idle === undefined && absolute === undefined) {
+      return yield* new InvalidOptionError({
+        option: "rolling",
+        reason:
+          'needs an idle timeout, an absolute lifetime or both, such as { idle: "30 minutes", absolute: "7 days" }.',
+      })
+    }
+    if (refresh !== undefined && idle !== undefined && refresh >= idle) {
+      return yield* new InvalidOptionError({
+        option: "rolling.refresh",
+        reason: "must be shorter than rolling.idle, or an idle session would end before it is refreshed.",
+      })
+    }
+    return {
+      idle,
+      absolute,
+      refresh: refresh ?? (idle === undefined ? undefined : Math.floor(idle / 2)),
+      revocation:
+        revocation === undefined
+          ? undefined
+          : {
+              store: yield* Revocation.Revocation,
+              subject: revocation.subject as ((value: unknown) => string | undefined) | undefined,
+              failOpen: revocation.onUnavailable === "fail-open",
+            },
+    }
+  })
 
 const cacheOptions = (cache: Options<unknown, unknown>["cache"]) =>
   cache === false ? false : { ...iron.DEFAULT_CACHE, ...(typeof cache === "object" ? cache : {}) }
@@ -269,6 +407,8 @@ export const make = <A, I, P extends Policy = "reset">(
       options.cookieOptions === undefined ? {} : yield* config.configuredFields(options.cookieOptions)
     const attributes = Cookie.fromCookieOptions(cookieOptions)
     if (attributes instanceof InvalidOptionError) return yield* attributes
+    const lifecycle = yield* lifecycleOf(options)
+    const purpose = options.purpose === true ? cookieName : yield* config.configured(options.purpose)
     const resolved = internal.resolve(backend as unknown as IronCrypto, {
       cookieName,
       password,
@@ -281,6 +421,9 @@ export const make = <A, I, P extends Policy = "reset">(
       policy: options.invalidCookie ?? "reset",
       onRejected: options.onRejected,
       cache: cacheOptions(options.cache),
+      purpose,
+      lifecycle,
+      spans: options.spans === true,
     })
     if (!("sealer" in resolved)) return yield* resolved
     return fromEngine<A, ReadError<P>>(internal.make(resolved))
@@ -322,6 +465,20 @@ export interface TagClass<Self, Id extends string, A, E> extends Context.TagClas
   readonly destroy: Effect.Effect<void, Errors.CookieNotWritableError, Self | CookieStore.CookieStore>
   /** Why this request's cookie was not used, if it was not. */
   readonly rejection: Effect.Effect<Option.Option<InvalidCookieError>, never, Self | CookieStore.CookieStore>
+  /** When the user signed in (sessions with a record). */
+  readonly signedInAt: Effect.Effect<Option.Option<Date>, E, Self | CookieStore.CookieStore>
+  /** Fails with `SessionNotFreshError` unless the user signed in within `maxAge`. */
+  readonly requireFresh: (
+    maxAge: Duration.DurationInput,
+  ) => Effect.Effect<void, Errors.SessionNotFreshError | E, Self | CookieStore.CookieStore>
+  /** A new id and sign-in time, written now; the old id revoked with revocation on. */
+  readonly regenerate: Effect.Effect<void, SaveError | E, Self | CookieStore.CookieStore>
+  /** Revokes every session of the current subject signed in before now, and destroys this one. */
+  readonly signOutEverywhere: Effect.Effect<
+    void,
+    Errors.RevocationUnavailableError | Errors.CookieNotWritableError | E,
+    Self | CookieStore.CookieStore
+  >
 }
 
 /**
@@ -362,5 +519,9 @@ export const Tag =
       save: Effect.flatMap(tag, (s) => s.save),
       destroy: Effect.flatMap(tag, (s) => s.destroy),
       rejection: Effect.flatMap(tag, (s) => s.rejection),
+      signedInAt: Effect.flatMap(tag, (s) => s.signedInAt),
+      requireFresh: (maxAge: Duration.DurationInput) => Effect.flatMap(tag, (s) => s.requireFresh(maxAge)),
+      regenerate: Effect.flatMap(tag, (s) => s.regenerate),
+      signOutEverywhere: Effect.flatMap(tag, (s) => s.signOutEverywhere),
     })
   }

@@ -165,7 +165,8 @@ export const cookies = <Self, S extends Settable<never, unknown>>(
  * ```ts
  * import { HttpApp, HttpServerResponse } from "@effect/platform"
  * import { Config, Effect, Option, Schema } from "effect"
- * import { HttpSession, Session, Testing } from "effect-iron-session"
+ * import { Session, Testing } from "effect-iron-session"
+ * import * as HttpSession from "effect-iron-session/HttpSession"
  *
  * class Auth extends Session.Tag<Auth>()("app/Auth", {
  *   schema: Schema.Struct({ name: Schema.String }),

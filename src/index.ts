@@ -2,6 +2,10 @@
  * effect-iron-session: stateless, encrypted and signed cookie sessions as
  * Effect services, in the seal format of iron-session and @hapi/iron.
  *
+ * The modules that need `@effect/platform` (an optional peer) are not part of
+ * this entry, so that it loads with `effect` alone: import them by their own
+ * paths, `effect-iron-session/HttpSession` and `effect-iron-session/Csrf`.
+ *
  * @since 0.1.0
  */
 
@@ -11,12 +15,6 @@
  * @since 0.1.0
  */
 export * as CookieStore from "./CookieStore.js"
-/**
- * CSRF protection for `@effect/platform` apps: an origin check middleware, and tokens bound to the browser's session.
- *
- * @since 0.1.0
- */
-export * as Csrf from "./Csrf.js"
 /**
  * Every tagged error of the library.
  *
@@ -29,12 +27,6 @@ export * as Errors from "./Errors.js"
  * @since 0.1.0
  */
 export * as Flash from "./Flash.js"
-/**
- * Sessions in `@effect/platform` HTTP apps: the middleware and the HttpApi security middleware.
- *
- * @since 0.1.0
- */
-export * as HttpSession from "./HttpSession.js"
 /**
  * Revocation stores: end sessions before their seals expire (memory, KeyValueStore, Redis).
  *

@@ -13,7 +13,9 @@ import {
 import { NodeHttpServer } from "@effect/platform-node"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, ManagedRuntime, Schema, TestClock } from "effect"
-import { CookieStore, Csrf, HttpSession } from "effect-iron-session"
+import { CookieStore } from "effect-iron-session"
+import * as Csrf from "effect-iron-session/Csrf"
+import * as HttpSession from "effect-iron-session/HttpSession"
 import fc from "fast-check"
 import { cookieHeaderFrom, withServer } from "./helpers/server.js"
 

@@ -1,7 +1,8 @@
 import { HttpApp, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
-import { CookieStore, Flash, HttpSession, Seal } from "effect-iron-session"
+import { CookieStore, Flash, Seal } from "effect-iron-session"
+import * as HttpSession from "effect-iron-session/HttpSession"
 import fc from "fast-check"
 import { cookieHeaderFrom } from "./helpers/server.js"
 

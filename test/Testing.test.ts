@@ -6,7 +6,8 @@
 import { HttpApp, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Schema, TestClock } from "effect"
-import { CookieStore, Flash, HttpSession, Session, Testing } from "effect-iron-session"
+import { CookieStore, Flash, Session, Testing } from "effect-iron-session"
+import * as HttpSession from "effect-iron-session/HttpSession"
 import { getIronSession } from "effect-iron-session/promise"
 import * as IronSession from "iron-session"
 

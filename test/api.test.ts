@@ -22,7 +22,9 @@ import type {
 } from "effect"
 import { Config, Effect, Schema } from "effect"
 import * as Root from "effect-iron-session"
-import { CookieStore, Csrf, Errors, Flash, HttpSession, Revocation, Seal, Session, Testing } from "effect-iron-session"
+import { CookieStore, Errors, Flash, Revocation, Seal, Session, Testing } from "effect-iron-session"
+import * as Csrf from "effect-iron-session/Csrf"
+import * as HttpSession from "effect-iron-session/HttpSession"
 import type { Redis } from "ioredis"
 
 const valueExports: Record<string, ReadonlyArray<string>> = {
@@ -105,7 +107,13 @@ describe("the public API", () => {
       Testing,
       Revocation,
     }
-    expect(Object.keys(Root).sort()).toEqual(Object.keys(valueExports).sort())
+    // HttpSession and Csrf need @effect/platform (an optional peer): subpaths only, not in the root entry.
+    const subpathsOnly = ["Csrf", "HttpSession"]
+    expect(Object.keys(Root).sort()).toEqual(
+      Object.keys(valueExports)
+        .filter((name) => !subpathsOnly.includes(name))
+        .sort(),
+    )
     for (const [name, module] of Object.entries(modules)) {
       expect([name, Object.keys(module).sort()]).toEqual([name, [...(valueExports[name] ?? [])].sort()])
     }
@@ -145,7 +153,13 @@ type OptionsError =
   | Errors.InvalidPasswordError
   | Errors.InvalidOptionError
   | Errors.MissingOptionError
-type InvalidCookie = Errors.SealExpiredError | Errors.BadSealError | Errors.SchemaMismatchError
+type InvalidCookie =
+  | Errors.SealExpiredError
+  | Errors.BadSealError
+  | Errors.SchemaMismatchError
+  | Errors.SessionExpiredError
+  | Errors.SessionRevokedError
+  | Errors.RevocationUnavailableError
 
 describe("the exact types of the Effect API", () => {
   it("Seal: a configured sealer fails only with data errors; one-offs add the option errors", () => {
@@ -200,6 +214,15 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf(Auth.destroy).toEqualTypeOf<Effect.Effect<void, Errors.CookieNotWritableError, Auth | Store>>()
     expectTypeOf(Auth.rejection).toEqualTypeOf<Effect.Effect<Option.Option<InvalidCookie>, never, Auth | Store>>()
     expectTypeOf(Auth.layer).toEqualTypeOf<Layer.Layer<Auth, ConfigError.ConfigError | OptionsError>>()
+    // The lifecycle operations.
+    expectTypeOf(Auth.signedInAt).toEqualTypeOf<Effect.Effect<Option.Option<Date>, never, Auth | Store>>()
+    expectTypeOf(Auth.requireFresh).toEqualTypeOf<
+      (maxAge: Duration.DurationInput) => Effect.Effect<void, Errors.SessionNotFreshError, Auth | Store>
+    >()
+    expectTypeOf(Auth.regenerate).toEqualTypeOf<Effect.Effect<void, SaveError, Auth | Store>>()
+    expectTypeOf(Auth.signOutEverywhere).toEqualTypeOf<
+      Effect.Effect<void, Errors.RevocationUnavailableError | Errors.CookieNotWritableError, Auth | Store>
+    >()
     // Under the "fail" policy, reading fails with why the cookie was refused.
     expectTypeOf(Strict.get).toEqualTypeOf<Effect.Effect<Option.Option<User>, InvalidCookie, Strict | Store>>()
     expectTypeOf(Strict.save).toEqualTypeOf<Effect.Effect<void, SaveError | InvalidCookie, Strict | Store>>()
@@ -313,7 +336,9 @@ describe("the exact types of the Effect API", () => {
       readonly subject?: string | undefined
       readonly signedInAt: number
     }>()
-    expectTypeOf(Revocation.Revocation).toEqualTypeOf<Context.Tag<Revocation.Revocation, Revocation.Revocation>>()
+    // A Reference: sessions find the in-memory default without any layer.
+    expectTypeOf(Revocation.Revocation).toEqualTypeOf<Context.Reference<Revocation.Revocation, Revocation.Revocation>>()
+    expectTypeOf<Effect.Effect.Context<typeof Revocation.Revocation>>().toEqualTypeOf<never>()
     expectTypeOf(Revocation.makeMemory).toEqualTypeOf<Effect.Effect<Revocation.Revocation>>()
     expectTypeOf(Revocation.layerMemory).toEqualTypeOf<Layer.Layer<Revocation.Revocation>>()
     expectTypeOf(Revocation.makeKeyValueStore).toEqualTypeOf<

@@ -7,7 +7,7 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Clock, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { HttpSession } from "effect-iron-session"
+import * as HttpSession from "effect-iron-session/HttpSession"
 import { getIronSession } from "effect-iron-session/promise"
 import * as Pages from "./pages.js"
 import { Auth, cookieName, cookieSecure, Profile, sessionPassword, warnAboutDevelopmentPassword } from "./session.js"

@@ -199,6 +199,8 @@ export interface Sealer {
   readonly ttl: number | undefined
   /** Recently verified seals, or `undefined` when the cache is off. */
   readonly cache: SealCache | undefined
+  /** The purpose seals are bound to (see {@link envelope}), or `undefined` for none. */
+  readonly purpose: string | undefined
   /**
    * Open in iron's order (expiry before integrity), so that the reason given
    * for a bad seal is the one iron-session gives. Only the Promise facade asks
@@ -215,6 +217,8 @@ export const makeSealer = (
     readonly ttl?: Duration.DurationInput | undefined
     /** The hot-cookie cache: off unless given (a one-off seal has nothing to reuse). */
     readonly cache?: CacheOptions | false | undefined
+    /** Binds seals to a purpose: see {@link envelope}. */
+    readonly purpose?: string | undefined
   },
   ironOrder = false,
 ): Sealer | OptionsError => {
@@ -223,7 +227,14 @@ export const makeSealer = (
   const ttl = ttlMillis(options.ttl)
   if (ttl instanceof InvalidOptionError) return ttl
   const cache = options.cache === undefined || options.cache === false ? undefined : new SealCache(options.cache)
-  return { crypto, keyring, ttl, cache, ironOrder }
+  const purpose = options.purpose
+  if (purpose !== undefined && (typeof purpose !== "string" || purpose === "")) {
+    return new InvalidOptionError({
+      option: "purpose",
+      reason: 'must be a non-empty string naming what the seal is for, such as "magic-link".',
+    })
+  }
+  return { crypto, keyring, ttl, cache, ironOrder, purpose }
 }
 
 /** Whether a {@link makeSealer} result is a sealer. */
@@ -231,20 +242,104 @@ export const isSealer = (u: Sealer | OptionsError): u is Sealer => "crypto" in u
 
 const isPromise = <A>(u: A | Promise<A>): u is Promise<A> => u instanceof Promise
 
+/** A session's own record, kept in its seal beside its data when lifecycle features are on. */
+export interface SessionRecord {
+  /** A random id, given when the session was created (or regenerated). */
+  readonly id: string
+  /** When the user signed in (the session was created or regenerated), in ms. */
+  readonly signedInAt: number
+  /** When the session was last written, in ms. */
+  readonly writtenAt: number
+}
+
+/** The keys a seal's JSON reserves for what the library keeps beside the data. */
+export const RESERVED_PURPOSE = "~purpose"
+export const RESERVED_SESSION = "~session"
+export const RESERVED_VALUE = "~value"
+const isReserved = (key: string) => key === RESERVED_PURPOSE || key === RESERVED_SESSION || key === RESERVED_VALUE
+
+const isPlainObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * What is sealed: the data itself, or, when the seal is bound to a purpose or
+ * carries a session record, an object with the data's own keys (or the data
+ * under `~value`, when it is not an object or uses a reserved key) and
+ * `~purpose` and `~session` beside them. Both sit inside the encryption and
+ * so under the MAC: nobody without the password can add, change or remove
+ * them. To iron-session such a seal reads as the data with one or two extra
+ * keys; a seal with neither feature is the data alone, as before.
+ */
+const envelope = (data: unknown, purpose: string | undefined, record: SessionRecord | undefined): unknown => {
+  if (purpose === undefined && record === undefined) return data
+  const extra = {
+    ...(purpose === undefined ? {} : { [RESERVED_PURPOSE]: purpose }),
+    ...(record === undefined
+      ? {}
+      : { [RESERVED_SESSION]: { id: record.id, in: record.signedInAt, at: record.writtenAt } }),
+  }
+  return isPlainObject(data) && !Object.keys(data).some(isReserved)
+    ? { ...data, ...extra }
+    : { [RESERVED_VALUE]: data, ...extra }
+}
+
+const purposeError = () => new BadSealError({ reason: "purpose" })
+
+const readRecord = (u: unknown): SessionRecord => {
+  if (
+    isPlainObject(u) &&
+    typeof u.id === "string" &&
+    u.id !== "" &&
+    typeof u.in === "number" &&
+    Number.isFinite(u.in) &&
+    typeof u.at === "number" &&
+    Number.isFinite(u.at)
+  ) {
+    return { id: u.id, signedInAt: u.in, writtenAt: u.at }
+  }
+  throw malformed()
+}
+
+/**
+ * The data and record of an opened seal. A seal bound to a purpose opens only
+ * for that purpose, and a reader that expects one refuses a seal bound to none:
+ * a magic-link token pasted into a session cookie is a `BadSealError` with
+ * reason `purpose`, whichever side binds.
+ */
+const unwrap = (json: unknown, purpose: string | undefined): { data: unknown; record: SessionRecord | undefined } => {
+  if (!isPlainObject(json) || !Object.keys(json).some(isReserved)) {
+    if (purpose !== undefined) throw purposeError()
+    return { data: json, record: undefined }
+  }
+  if (json[RESERVED_PURPOSE] !== purpose) throw purposeError()
+  const record = RESERVED_SESSION in json ? readRecord(json[RESERVED_SESSION]) : undefined
+  if (RESERVED_VALUE in json) return { data: json[RESERVED_VALUE], record }
+  const data: Record<string, unknown> = {}
+  for (const key of Object.keys(json)) if (!isReserved(key)) data[key] = json[key]
+  return { data, record }
+}
+
 /**
  * Seals JSON-safe data at time `now`. Returns the seal with iron-session's
  * `~2` marker. Throws {@link UnserializableDataError} for data JSON cannot carry.
+ * A session with a lifecycle passes its record, and the expiration its
+ * timeouts give (instead of now + ttl).
  */
-export const sealData = (sealer: Sealer, data: unknown, now: number): string | Promise<string> => {
+export const sealData = (
+  sealer: Sealer,
+  data: unknown,
+  now: number,
+  session?: { readonly record: SessionRecord; readonly expiration: number | undefined },
+): string | Promise<string> => {
   const bad = findUnserializable(data)
   if (bad !== undefined) throw new UnserializableDataError({ path: bad.path, found: bad.found })
-  const expiration = sealer.ttl === undefined ? "" : String(now + sealer.ttl)
+  const expiresAt = session !== undefined ? session.expiration : sealer.ttl === undefined ? undefined : now + sealer.ttl
   const { keyring } = sealer
   const sealed = sealer.crypto.seal(
-    JSON.stringify(data),
+    JSON.stringify(envelope(data, sealer.purpose, session?.record)),
     keyring.sealId,
     Redacted.value(keyring.sealSecret),
-    expiration,
+    expiresAt === undefined ? "" : String(expiresAt),
   )
   return isPromise(sealed) ? sealed.then((s) => s + VERSION_MARKER) : sealed + VERSION_MARKER
 }
@@ -256,7 +351,7 @@ const EXPIRATION = /^[1-9]\d*$/
 
 const malformed = () => new BadSealError({ reason: "malformed" })
 
-interface Envelope {
+interface Parts {
   readonly raw: string
   readonly parts: readonly [string, string, string, string, string, string, string, string]
 }
@@ -267,14 +362,14 @@ interface Envelope {
  * first: it sits outside the HMAC, so it is attacker-controlled and must never
  * select a code path; iron-session 9 ignores it for the same reason.
  */
-const envelope = (sealed: string): Envelope | undefined => {
+const envelopeOf = (sealed: string): Parts | undefined => {
   const tilde = sealed.indexOf("~")
   const raw = tilde === -1 ? sealed : sealed.slice(0, tilde)
   const parts = raw.split("*")
   if (parts.length !== 8 || parts[0] !== MAC_PREFIX) return undefined
   const expiration = parts[5] as string
   if (expiration !== "" && !EXPIRATION.test(expiration)) return undefined
-  return { raw, parts: parts as unknown as Envelope["parts"] }
+  return { raw, parts: parts as unknown as Parts["parts"] }
 }
 
 /**
@@ -284,7 +379,7 @@ const envelope = (sealed: string): Envelope | undefined => {
  * and shows both backends only well-formed input: an empty salt, for one, is
  * something the two would not treat alike.
  */
-const complete = ({ raw, parts }: Envelope): ParsedSeal | undefined => {
+const complete = ({ raw, parts }: Parts): ParsedSeal | undefined => {
   const [, passwordId, encryptionSalt, iv, encrypted, expiration, hmacSalt, hmacDigest] = parts
   if (!PASSWORD_ID.test(passwordId) || encryptionSalt === "" || hmacSalt === "") return undefined
   if (!isB64Url(iv) || !isB64Url(encrypted) || !isB64Url(hmacDigest)) return undefined
@@ -320,30 +415,50 @@ const openFailure = (error: unknown): never => {
   throw error instanceof OpenFailure ? new BadSealError({ reason: error.reason }) : error
 }
 
+/** What an opened seal held. */
+export interface Opened {
+  readonly data: unknown
+  readonly record: SessionRecord | undefined
+  /** The seal's expiration in ms, `undefined` for none. */
+  readonly expiration: number | undefined
+}
+
+const opened = (sealer: Sealer, text: string, expiration: number | undefined): Opened => ({
+  ...unwrap(fromJson(text), sealer.purpose),
+  expiration,
+})
+
 /**
- * Opens a seal at time `now`. Throws {@link SealExpiredError} or
- * {@link BadSealError}.
+ * Opens a seal at time `now`. Throws {@link SealExpiredError} (unless
+ * `checkExpiry` is off: a session with a lifecycle reads its own timeouts from
+ * its record) or {@link BadSealError}.
  *
  * The order: prefix and part count, password id, the rest of the shape,
- * integrity and decryption (the backend's), expiry, JSON. A seal naming an unknown id is
- * `unknown-password-id` whatever else is wrong with it, as iron-session
- * reports it. Expiry is checked after the MAC, so an expired-looking forgery is
- * a `BadSealError` and `expiredAt` is authentic; with `ironOrder` it is checked
- * right after the part count, as iron does, so that the facade's
- * `onUnsealError` gives iron-session's reasons.
+ * integrity and decryption (the backend's), expiry, JSON, purpose. A seal
+ * naming an unknown id is `unknown-password-id` whatever else is wrong with
+ * it, as iron-session reports it. Expiry is checked after the MAC, so an
+ * expired-looking forgery is a `BadSealError` and `expiredAt` is authentic;
+ * with `ironOrder` it is checked right after the part count, as iron does, so
+ * that the facade's `onUnsealError` gives iron-session's reasons.
  */
-export const openSeal = (sealer: Sealer, sealed: string, now: number): unknown => {
+export const openSealed = (
+  sealer: Sealer,
+  sealed: string,
+  now: number,
+  checkExpiry = true,
+): Opened | Promise<Opened> => {
   if (typeof sealed !== "string") throw malformed()
   const hit = sealer.cache?.get(sealed)
   if (hit !== undefined) {
-    if (hit.expiration !== undefined && hit.expiration <= now - TIMESTAMP_SKEW_MS)
+    if (checkExpiry && hit.expiration !== undefined && hit.expiration <= now - TIMESTAMP_SKEW_MS) {
       throw expiredAt(String(hit.expiration))
-    return parseJson(hit.text)
+    }
+    return opened(sealer, hit.text, hit.expiration)
   }
-  const outer = envelope(sealed)
+  const outer = envelopeOf(sealed)
   if (outer === undefined) throw malformed()
   const [, passwordId, , , , expiration] = outer.parts
-  const expired = expiration !== "" && Number(expiration) <= now - TIMESTAMP_SKEW_MS
+  const expired = checkExpiry && expiration !== "" && Number(expiration) <= now - TIMESTAMP_SKEW_MS
   if (expired && sealer.ironOrder) throw expiredAt(expiration)
   const secret = secretFor(sealer.keyring, passwordId)
   if (secret === undefined) throw unknownId(passwordId)
@@ -355,13 +470,20 @@ export const openSeal = (sealer: Sealer, sealed: string, now: number): unknown =
   } catch (error) {
     return openFailure(error)
   }
-  const finish = (plain: string): unknown => {
+  const finish = (plain: string): Opened => {
     if (expired) throw expiredAt(expiration)
-    const data = fromJson(plain)
-    sealer.cache?.set(sealed, plain, expiration === "" ? undefined : Number(expiration))
-    return data
+    const expiresAt = expiration === "" ? undefined : Number(expiration)
+    const result = opened(sealer, plain, expiresAt)
+    sealer.cache?.set(sealed, plain, expiresAt)
+    return result
   }
   return isPromise(text) ? text.then(finish, openFailure) : finish(text)
+}
+
+/** Opens a seal at time `now` and gives its data: see {@link openSealed}. */
+export const openSeal = (sealer: Sealer, sealed: string, now: number): unknown => {
+  const result = openSealed(sealer, sealed, now)
+  return isPromise(result) ? result.then((o) => o.data) : result.data
 }
 
 /** Whether something thrown by the protocol is one of its typed failures. */

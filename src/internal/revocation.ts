@@ -8,15 +8,17 @@
  */
 
 import type * as PlatformError from "@effect/platform/Error"
-import * as KeyValueStore from "@effect/platform/KeyValueStore"
+import type * as KeyValueStore from "@effect/platform/KeyValueStore"
 import * as Cache from "effect/Cache"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import { RevocationUnavailableError } from "../Errors.js"
 import type { Revocation, SessionRef } from "../Revocation.js"
@@ -62,7 +64,7 @@ export const subjectTime = (raw: string): number => {
 }
 
 // ---------------------------------------------------------------------------
-// Metrics and span
+// Metrics
 // ---------------------------------------------------------------------------
 
 export const lookups = Metric.counter("effect_iron_session_revocation_lookups", {
@@ -88,29 +90,32 @@ const resultOf = (exit: Exit.Exit<Option.Option<unknown>, unknown>): LookupResul
         undefined
 
 /**
- * Counts, times and traces every lookup of a store. The tagged metrics are
- * made once per store, not per call. The span carries the store and the
- * result, never the session id or subject: spans are exported to places that
- * are no place for user identifiers.
+ * Counts and times every lookup of a store. The tagged metrics are made once
+ * per store, not per call, and updated in place (no Effect steps of their
+ * own): a lookup happens on every request, and for the in-memory store the
+ * bookkeeping would otherwise cost many times the lookup. There is no span of
+ * a store's own for the same reason; a session declared with `spans: true`
+ * traces the read the lookup is part of.
  */
 export const instrument = (store: StoreName, check: Revocation["check"]): Revocation["check"] => {
-  const counters: Record<LookupResult, Metric.Metric.Counter<number>> = {
-    ok: lookups.pipe(Metric.tagged("store", store), Metric.tagged("result", "ok")),
-    revoked: lookups.pipe(Metric.tagged("store", store), Metric.tagged("result", "revoked")),
-    unavailable: lookups.pipe(Metric.tagged("store", store), Metric.tagged("result", "unavailable")),
+  const tags = [MetricLabel.make("store", store)]
+  const results: Record<LookupResult, ReadonlyArray<MetricLabel.MetricLabel>> = {
+    ok: [...tags, MetricLabel.make("result", "ok")],
+    revoked: [...tags, MetricLabel.make("result", "revoked")],
+    unavailable: [...tags, MetricLabel.make("result", "unavailable")],
   }
-  const timer = Metric.tagged(lookupDuration, "store", store)
   return (session) =>
-    check(session).pipe(
-      Metric.trackDuration(timer),
-      Effect.onExit((exit) => {
+    Effect.suspend(() => {
+      const started = performance.now()
+      return Effect.onExit(check(session), (exit) => {
         const result = resultOf(exit)
-        return result === undefined
-          ? Effect.void
-          : Effect.zipRight(Metric.increment(counters[result]), Effect.annotateCurrentSpan("revocation.result", result))
-      }),
-      Effect.withSpan("Revocation.check", { kind: "client", attributes: { "revocation.store": store } }),
-    )
+        if (result !== undefined) {
+          lookups.unsafeUpdate(1, results[result])
+          lookupDuration.unsafeUpdate(Duration.millis(performance.now() - started), tags)
+        }
+        return Effect.void
+      })
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -223,9 +228,17 @@ const parse = (text: string): StoredRecord => {
 const expired = (record: StoredRecord, now: number): boolean =>
   typeof record.expiresAt === "number" && record.expiresAt <= now
 
+/**
+ * `@effect/platform`'s `KeyValueStore` tag, by its key. Made here rather than
+ * imported so that this module (and the root entry, which exports it) loads
+ * without `@effect/platform` installed; a tag is its key, so this finds the
+ * service the platform's layers provide (a test checks it).
+ */
+const KeyValueStoreTag = Context.GenericTag<KeyValueStore.KeyValueStore>("@effect/platform/KeyValueStore")
+
 export const makeKeyValueStore: Effect.Effect<Revocation, never, KeyValueStore.KeyValueStore> = Effect.gen(
   function* () {
-    const store = yield* KeyValueStore.KeyValueStore
+    const store = yield* KeyValueStoreTag
     // `revokeSubject` reads, compares and writes. A KeyValueStore has no
     // compare-and-set, so two of them racing could keep the earlier time: in
     // this process they take turns; across processes use Redis, whose script

@@ -13,6 +13,9 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import {
   BadSealError,
@@ -21,11 +24,16 @@ import {
   InvalidOptionError,
   MissingOptionError,
   type OptionsError,
+  type RevocationUnavailableError,
   type SchemaMismatchError,
   SealExpiredError,
   SessionDestroyedError,
+  SessionExpiredError,
+  SessionNotFreshError,
+  SessionRevokedError,
   UnserializableDataError,
 } from "../Errors.js"
+import type { Revocation } from "../Revocation.js"
 import * as Cookie from "./cookie.js"
 import type { IronCrypto } from "./crypto/types.js"
 import * as iron from "./iron.js"
@@ -45,7 +53,13 @@ export const MAX_CHUNKS = 4
 export const MAX_AGE_FOREVER = 2147483647
 
 /** Why a cookie was not used. */
-export type InvalidCookieError = SealExpiredError | BadSealError | SchemaMismatchError
+export type InvalidCookieError =
+  | SealExpiredError
+  | BadSealError
+  | SchemaMismatchError
+  | SessionExpiredError
+  | SessionRevokedError
+  | RevocationUnavailableError
 
 /** A rejected cookie, as handed to `onRejected`. */
 export interface Rejection {
@@ -94,9 +108,35 @@ export interface Resolved<A> {
   readonly cookie: (name: string, value: string) => Cookie.Cookie
   /** Builds the expiry of one of this session's cookies, with the same path and domain. */
   readonly expiry: (name: string) => Cookie.Cookie
+  /** The cookie's `Max-Age` follows each write's deadline (a session with timeouts, no `maxAge` of the app's). */
+  readonly timedMaxAge: boolean
   readonly chunk: boolean
   readonly policy: "reset" | "fail"
   readonly onRejected: ((rejection: Rejection) => Effect.Effect<void>) | undefined
+  /** What the session keeps beside its data and checks on every read, or `undefined` for nothing. */
+  readonly lifecycle: Lifecycle | undefined
+  /** A span per operation. */
+  readonly spans: boolean
+}
+
+/**
+ * A session's lifecycle: a record kept in the seal (its id, when the user
+ * signed in, when it was last written) and what is checked against it.
+ */
+export interface Lifecycle {
+  /** Milliseconds without a write after which the session ends, or `undefined`. */
+  readonly idle: number | undefined
+  /** Milliseconds after sign-in after which the session ends however active, or `undefined`. */
+  readonly absolute: number | undefined
+  /** Milliseconds after a write after which a read writes the session again, or `undefined` for never. */
+  readonly refresh: number | undefined
+  readonly revocation:
+    | {
+        readonly store: Revocation
+        readonly subject: ((value: unknown) => string | undefined) | undefined
+        readonly failOpen: boolean
+      }
+    | undefined
 }
 
 /** What each door hands to {@link resolve}, after reading its own option shapes. */
@@ -116,6 +156,10 @@ export interface Input<A> {
   readonly onRejected: ((rejection: Rejection) => Effect.Effect<void>) | undefined
   /** The hot-cookie cache of the session's sealer, or `false` for none. */
   readonly cache: iron.CacheOptions | false
+  /** The purpose the session's seals are bound to, or `undefined`. */
+  readonly purpose: string | undefined
+  readonly lifecycle: Lifecycle | undefined
+  readonly spans: boolean
 }
 
 /**
@@ -141,7 +185,7 @@ export const resolve = <A>(crypto: IronCrypto, input: Input<A>): Resolved<A> | O
   }
   const sealer = iron.makeSealer(
     crypto,
-    { password: input.password, ttl: input.ttl, cache: input.cache },
+    { password: input.password, ttl: input.ttl, cache: input.cache, purpose: input.purpose },
     input.ironOrder,
   )
   if (!iron.isSealer(sealer)) return sealer
@@ -160,9 +204,12 @@ export const resolve = <A>(crypto: IronCrypto, input: Input<A>): Resolved<A> | O
     attributes,
     cookie: Cookie.cookieWriter(attributes),
     expiry: (name) => expiry(name, ""),
+    timedMaxAge: timeouts(input.lifecycle) !== undefined && !("maxAge" in input.attributes),
     chunk: input.chunk,
     policy: input.policy,
     onRejected: input.onRejected,
+    lifecycle: input.lifecycle,
+    spans: input.spans,
   }
 }
 
@@ -191,8 +238,22 @@ export const readSeal = (cookies: Cookie.Cookies, cookieName: string): string =>
 }
 
 /** A short, stable name for why a cookie was rejected, for logs, spans and metrics. */
-export const rejectionReason = (error: InvalidCookieError): string =>
-  error._tag === "BadSealError" ? error.reason : error._tag === "SealExpiredError" ? "expired" : "schema-mismatch"
+export const rejectionReason = (error: InvalidCookieError): string => {
+  switch (error._tag) {
+    case "BadSealError":
+      return error.reason
+    case "SealExpiredError":
+      return "expired"
+    case "SchemaMismatchError":
+      return "schema-mismatch"
+    case "SessionExpiredError":
+      return error.reason === "idle" ? "idle-timeout" : "absolute-timeout"
+    case "SessionRevokedError":
+      return "revoked"
+    case "RevocationUnavailableError":
+      return "revocation-unavailable"
+  }
+}
 
 /**
  * What one request knows about one session. It lives beside the request's
@@ -212,6 +273,10 @@ export interface RequestState<A> {
   /** The value after a write in this request, which takes over from the cookie. */
   written: Option.Option<Option.Option<A>>
   destroyed: boolean
+  /** The session's record, as read or last written in this request (sessions with a lifecycle). */
+  record: iron.SessionRecord | undefined
+  /** The next write starts a new record (a new id, signed in now): see `regenerate`. */
+  regenerate: boolean
 }
 
 /** A fresh state, for a session not yet read, written or destroyed in the request. */
@@ -221,6 +286,8 @@ export const newState = <A>(): RequestState<A> => ({
   rejection: Option.none(),
   written: Option.none(),
   destroyed: false,
+  record: undefined,
+  regenerate: false,
 })
 
 /*
@@ -231,12 +298,56 @@ export const newState = <A>(): RequestState<A> => ({
  */
 
 /**
- * Opens the request's cookie: the sealed data, or `undefined` when there is no
- * cookie. Throws `BadSealError` or `SealExpiredError` for a cookie it cannot use.
+ * Opens the request's cookie: what its seal held, or `undefined` when there is
+ * no cookie. Throws `BadSealError`, `SealExpiredError` or `SessionExpiredError`
+ * for a cookie it cannot use.
+ *
+ * A session with timeouts reads them from its record, which is authentic (it
+ * is under the MAC), so an ended session says whether it was idle too long or
+ * past its lifetime; the seal's own expiration, which is the earlier of the
+ * two, is what other readers (iron-session) go by. A cookie without a record
+ * (written before the timeouts were turned on) goes by its seal's expiration.
  */
-export const openCookie = (config: Resolved<unknown>, cookies: Cookie.Cookies, now: number): unknown => {
+export const openCookie = (
+  config: Resolved<unknown>,
+  cookies: Cookie.Cookies,
+  now: number,
+): iron.Opened | undefined | Promise<iron.Opened> => {
   const sealed = readSeal(cookies, config.cookieName)
-  return sealed === "" ? undefined : iron.openSeal(config.sealer, sealed, now)
+  if (sealed === "") return undefined
+  const timed = timeouts(config.lifecycle)
+  if (timed === undefined) return iron.openSealed(config.sealer, sealed, now)
+  const opened = iron.openSealed(config.sealer, sealed, now, false)
+  return opened instanceof Promise
+    ? opened.then((o) => checkTimeouts(timed, o, now))
+    : checkTimeouts(timed, opened, now)
+}
+
+const timeouts = (lifecycle: Lifecycle | undefined) =>
+  lifecycle !== undefined && (lifecycle.idle !== undefined || lifecycle.absolute !== undefined) ? lifecycle : undefined
+
+/** When a record's session ends: the earlier of its idle and its absolute deadline. */
+export const deadlineOf = (lifecycle: Lifecycle, record: iron.SessionRecord): number | undefined => {
+  const idle = lifecycle.idle === undefined ? undefined : record.writtenAt + lifecycle.idle
+  const absolute = lifecycle.absolute === undefined ? undefined : record.signedInAt + lifecycle.absolute
+  return idle === undefined ? absolute : absolute === undefined ? idle : Math.min(idle, absolute)
+}
+
+const checkTimeouts = (lifecycle: Lifecycle, opened: iron.Opened, now: number): iron.Opened => {
+  const { record } = opened
+  if (record === undefined) {
+    if (opened.expiration !== undefined && opened.expiration <= now - iron.TIMESTAMP_SKEW_MS) {
+      throw new SealExpiredError({ expiredAt: new Date(opened.expiration) })
+    }
+    return opened
+  }
+  if (lifecycle.absolute !== undefined && now >= record.signedInAt + lifecycle.absolute) {
+    throw new SessionExpiredError({ reason: "absolute", expiredAt: new Date(record.signedInAt + lifecycle.absolute) })
+  }
+  if (lifecycle.idle !== undefined && now >= record.writtenAt + lifecycle.idle) {
+    throw new SessionExpiredError({ reason: "idle", expiredAt: new Date(record.writtenAt + lifecycle.idle) })
+  }
+  return opened
 }
 
 /** Expires a cookie, with the same path and domain, or the browser keeps the old one. */
@@ -264,9 +375,14 @@ const staleCookies = (config: Resolved<unknown>, cookies: Cookie.Cookies, keepWh
  * join them to the new chunk, fail integrity, and sign the user out on every
  * request while every save reported success.
  */
-const cookiesFor = (config: Resolved<unknown>, cookies: Cookie.Cookies, sealed: string): Array<Cookie.Cookie> => {
+const cookiesFor = (
+  config: Resolved<unknown>,
+  cookies: Cookie.Cookies,
+  sealed: string,
+  cookie: (name: string, value: string) => Cookie.Cookie,
+): Array<Cookie.Cookie> => {
   const { cookieName } = config
-  const whole = config.cookie(cookieName, sealed)
+  const whole = cookie(cookieName, sealed)
   const size = cookies.bytes(whole)
   if (size <= MAX_COOKIE_BYTES) return [whole, ...staleCookies(config, cookies, true, 0)]
   if (!config.chunk) {
@@ -277,7 +393,7 @@ const cookiesFor = (config: Resolved<unknown>, cookies: Cookie.Cookies, sealed: 
       ...((cookies.read(chunkName(cookieName, 0)) ?? "") !== "" ? { alreadyChunked: true } : {}),
     })
   }
-  const overhead = cookies.bytes(config.cookie(chunkName(cookieName, 0), ""))
+  const overhead = cookies.bytes(cookie(chunkName(cookieName, 0), ""))
   const budget = MAX_COOKIE_BYTES - overhead
   if (budget <= 0) throw new CookieTooLargeError({ cookieName, size, limit: MAX_COOKIE_BYTES, overhead })
   const count = Math.ceil(sealed.length / budget)
@@ -286,7 +402,7 @@ const cookiesFor = (config: Resolved<unknown>, cookies: Cookie.Cookies, sealed: 
   }
   const chunks: Array<Cookie.Cookie> = []
   for (let index = 0; index < count; index++) {
-    chunks.push(config.cookie(chunkName(cookieName, index), sealed.slice(index * budget, (index + 1) * budget)))
+    chunks.push(cookie(chunkName(cookieName, index), sealed.slice(index * budget, (index + 1) * budget)))
   }
   return [...chunks, ...staleCookies(config, cookies, false, count)]
 }
@@ -319,7 +435,8 @@ export const checkWritable = (
 }
 
 /**
- * Seals encoded data and writes its cookies, all or none. Throws
+ * Seals encoded data and writes its cookies, all or none, and gives the bytes
+ * of the `Set-Cookie` headers written. Throws
  * `UnserializableDataError`, `CookieTooLargeError` or `CookieNotWritableError`.
  * The caller checked {@link checkWritable} and records the value written.
  */
@@ -328,12 +445,32 @@ export const writeSealed = (
   cookies: Cookie.Cookies,
   encoded: unknown,
   now: number,
-): void | Promise<void> => {
+  record?: iron.SessionRecord,
+): number | Promise<number> => {
+  const { lifecycle } = config
+  const deadline = lifecycle === undefined || record === undefined ? undefined : deadlineOf(lifecycle, record)
+  // A session with timeouts: its seal expires at its deadline, and its cookie
+  // with it (unless the app set a Max-Age of its own).
+  const cookie =
+    deadline === undefined || !config.timedMaxAge
+      ? config.cookie
+      : Cookie.cookieWriter({ ...config.attributes, maxAge: maxAgeFor(Math.max(deadline - now, 1000)) })
   const finish = (sealed: string) => {
-    const refused = cookies.writeAll(cookiesFor(config, cookies, sealed))
+    const out = cookiesFor(config, cookies, sealed, cookie)
+    const refused = cookies.writeAll(out)
     if (refused !== undefined) throw refused
+    let bytes = 0
+    for (const c of out) bytes += Cookie.byteLength(c.header)
+    return bytes
   }
-  const sealed = iron.sealData(config.sealer, encoded, now)
+  const sealed = iron.sealData(
+    config.sealer,
+    encoded,
+    now,
+    record === undefined
+      ? undefined
+      : { record, expiration: deadline ?? (config.sealer.ttl === undefined ? undefined : now + config.sealer.ttl) },
+  )
   return typeof sealed === "string" ? finish(sealed) : sealed.then(finish)
 }
 
@@ -349,8 +486,8 @@ export const destroyCookies = (
   state.written = Option.some(Option.none())
 }
 
-const isInvalidCookie = (u: unknown): u is BadSealError | SealExpiredError =>
-  u instanceof BadSealError || u instanceof SealExpiredError
+const isInvalidCookie = (u: unknown): u is BadSealError | SealExpiredError | SessionExpiredError =>
+  u instanceof BadSealError || u instanceof SealExpiredError || u instanceof SessionExpiredError
 
 const isSaveError = (u: unknown): u is SaveError =>
   u instanceof SessionDestroyedError ||
@@ -362,6 +499,39 @@ const isSaveError = (u: unknown): u is SaveError =>
 const isNotWritable = (u: unknown): u is CookieNotWritableError => u instanceof CookieNotWritableError
 
 const isPromise = (u: unknown): u is Promise<unknown> => u instanceof Promise
+
+/** 16 random bytes, base64url: a session id nobody can guess. */
+const newId = (): string => {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16))
+  let binary = ""
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+}
+
+/** The metrics every session reports, tagged with its cookie name. */
+export const metrics = {
+  reads: Metric.counter("effect_iron_session_reads", {
+    description: "Session cookies read (at most once per session per request).",
+    incremental: true,
+  }),
+  writes: Metric.counter("effect_iron_session_writes", {
+    description: "Sessions written (set, update, save, a refresh, regenerate).",
+    incremental: true,
+  }),
+  rejections: Metric.counter("effect_iron_session_rejections", {
+    description: "Session cookies refused, tagged with the reason.",
+    incremental: true,
+  }),
+  refreshes: Metric.counter("effect_iron_session_refreshes", {
+    description: "Rolling sessions written again by a read after their refresh interval.",
+    incremental: true,
+  }),
+  cookieBytes: Metric.histogram(
+    "effect_iron_session_cookie_bytes",
+    MetricBoundaries.fromIterable([256, 512, 1024, 2048, 3072, 4096, 8192, 16384]),
+    "Bytes of the Set-Cookie headers a session write sends.",
+  ),
+}
 
 /** A session's operations on one request's cookies, as Effects. */
 export interface Engine<A> {
@@ -375,19 +545,33 @@ export interface Engine<A> {
   readonly save: (cookies: Cookie.Cookies) => Effect.Effect<void, SaveError | InvalidCookieError>
   readonly destroy: (cookies: Cookie.Cookies) => Effect.Effect<void, CookieNotWritableError>
   readonly rejection: (cookies: Cookie.Cookies) => Effect.Effect<Option.Option<InvalidCookieError>>
+  readonly signedInAt: (cookies: Cookie.Cookies) => Effect.Effect<Option.Option<Date>, InvalidCookieError>
+  readonly requireFresh: (
+    cookies: Cookie.Cookies,
+    maxAge: Duration.DurationInput,
+  ) => Effect.Effect<void, SessionNotFreshError | InvalidCookieError>
+  readonly regenerate: (cookies: Cookie.Cookies) => Effect.Effect<void, SaveError | InvalidCookieError>
+  readonly signOutEverywhere: (
+    cookies: Cookie.Cookies,
+  ) => Effect.Effect<void, RevocationUnavailableError | CookieNotWritableError | InvalidCookieError>
 }
 
-/** The Effect driver: the rules above, with time from `Clock` and rejections in logs, spans and hooks. */
+/** The Effect driver: the rules above, with time from `Clock` and rejections in logs, spans, metrics and hooks. */
 export const make = <A>(config: Resolved<A>): Engine<A> => {
-  const { cookieName, codec } = config
+  const { cookieName, codec, lifecycle } = config
   const rules = config as Resolved<unknown>
+  const tags = [MetricLabel.make("cookie", cookieName)]
   // This session's state in each request, kept with the request's cookies.
   const key = {}
   const stateOf = <X = A>(cookies: Cookie.Cookies) => cookies.local(key, newState<X>)
+  const traced = <X, E>(name: string, effect: Effect.Effect<X, E>): Effect.Effect<X, E> =>
+    config.spans ? Effect.withSpan(effect, `Session.${name}`, { attributes: { "session.cookie": cookieName } }) : effect
 
   const rejected = (state: RequestState<A>, error: InvalidCookieError) => {
     state.rejection = Option.some(error)
+    state.record = undefined
     const reason = rejectionReason(error)
+    metrics.rejections.unsafeUpdate(1, [...tags, MetricLabel.make("reason", reason)])
     return Effect.zipRight(
       Effect.all(
         [
@@ -403,35 +587,73 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
     )
   }
 
-  /** Decodes opened data: at once when the codec can, else as an Effect. */
-  const decoded = (state: RequestState<A>, data: unknown): Effect.Effect<Option.Option<A>, InvalidCookieError> => {
-    if (data === undefined) return Exit.succeed(Option.none())
-    const now = codec.decodeSync(data)
-    if (now !== undefined) return Either.isRight(now) ? Exit.succeed(Option.some(now.right)) : rejected(state, now.left)
-    return Effect.matchEffect(codec.decode(data), {
+  /**
+   * Checks a decoded session against the revocation store: one round trip.
+   * When the store cannot be reached, the session is refused (fail-closed,
+   * the default) or used with a warning in the log (fail-open).
+   */
+  const checkRevoked = (state: RequestState<A>, value: A, opened: iron.Opened) => {
+    const revocation = lifecycle?.revocation
+    if (revocation === undefined) return Exit.succeed(Option.some(value))
+    const record = opened.record
+    const subject = revocation.subject?.(value)
+    // A cookie from before revocation was on has no id, and no sign-in time:
+    // it answers to its subject, as if signed in at the epoch.
+    const ref = { id: record?.id ?? "", subject, signedInAt: record?.signedInAt ?? 0 }
+    return Effect.matchEffect(revocation.store.check(ref), {
+      onSuccess: Option.match({
+        onNone: () => Effect.succeed(Option.some(value)),
+        onSome: (reason) => rejected(state, new SessionRevokedError({ reason })),
+      }),
+      onFailure: (error) =>
+        revocation.failOpen
+          ? Effect.as(
+              Effect.logWarning("revocation store unavailable: session used without the check (fail-open)").pipe(
+                Effect.annotateLogs({ cookieName, store: error.store }),
+              ),
+              Option.some(value),
+            )
+          : rejected(state, error),
+    })
+  }
+
+  /** Decodes opened data: at once when the codec can, else as an Effect; then the revocation check. */
+  const decoded = (
+    state: RequestState<A>,
+    opened: iron.Opened | undefined,
+  ): Effect.Effect<Option.Option<A>, InvalidCookieError> => {
+    if (opened === undefined) return Exit.succeed(Option.none())
+    state.record = opened.record
+    const now = codec.decodeSync(opened.data)
+    if (now !== undefined) {
+      return Either.isRight(now) ? checkRevoked(state, now.right, opened) : rejected(state, now.left)
+    }
+    return Effect.matchEffect(codec.decode(opened.data), {
       onFailure: (error) => rejected(state, error),
-      onSuccess: (value) => Effect.succeed(Option.some(value)),
+      onSuccess: (value) => checkRevoked(state, value, opened),
     })
   }
 
   /**
-   * Reads the cookie. With a synchronous backend and codec and a cookie that
-   * opens (the common case) the outcome is known here and now, without a
-   * fiber's worth of steps; anything else goes the Effect way.
+   * Reads the cookie. With a synchronous backend and codec, no revocation
+   * store and a cookie that opens (the common case) the outcome is known here
+   * and now, without a fiber's worth of steps; anything else goes the Effect way.
    */
   const readCookie = (state: RequestState<A>, cookies: Cookie.Cookies, now: number) => {
-    let data: unknown
+    let opened: iron.Opened | undefined | Promise<iron.Opened>
     try {
-      data = openCookie(rules, cookies, now)
+      opened = openCookie(rules, cookies, now)
+      if (opened !== undefined) metrics.reads.unsafeUpdate(1, tags)
     } catch (error) {
+      metrics.reads.unsafeUpdate(1, tags)
       return isInvalidCookie(error) ? rejected(state, error) : Effect.die(error)
     }
-    return isPromise(data)
+    return isPromise(opened)
       ? Effect.flatMap(
-          iron.attempt(() => data, isInvalidCookie),
-          (opened) => decoded(state, opened),
+          iron.attempt(() => opened, isInvalidCookie),
+          (o) => decoded(state, o),
         ).pipe(Effect.catchAll((error) => rejected(state, error)))
-      : decoded(state, data)
+      : decoded(state, opened)
   }
 
   /** Reads the cookie at most once per request, however many fibers ask at once. */
@@ -439,7 +661,12 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
     Effect.clockWith((clock) => {
       if (state.read !== undefined) return state.read
       if (state.reading !== undefined) return Deferred.await(state.reading)
-      const reading = readCookie(state, cookies, clock.unsafeCurrentTimeMillis())
+      const now = clock.unsafeCurrentTimeMillis()
+      const read = readCookie(state, cookies, now)
+      // Only a rolling session has anything to do after a read; the others keep
+      // a read that was decided at once (an Exit) as it is.
+      const reading =
+        lifecycle?.refresh === undefined ? read : Effect.tap(read, (value) => refreshed(state, cookies, value, now))
       if (Exit.isExit(reading)) {
         state.read = reading as Exit.Exit<Option.Option<A>, InvalidCookieError>
         return reading
@@ -454,62 +681,204 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
       )
     })
 
+  /**
+   * A rolling session read after its refresh interval is written again, once
+   * per request: same value, same id and sign-in time, a fresh deadline (never
+   * past the absolute lifetime: the deadline is computed from sign-in). A read
+   * that needs no refresh writes nothing. A store that cannot take cookies now
+   * (a Server Component) only means no refresh this time.
+   */
+  const refreshed = (
+    state: RequestState<A>,
+    cookies: Cookie.Cookies,
+    value: Option.Option<A>,
+    now: number,
+  ): Effect.Effect<void> => {
+    const record = state.record
+    if (lifecycle?.refresh === undefined || record === undefined || Option.isNone(value)) return Exit.void
+    if (now - record.writtenAt < lifecycle.refresh || Option.isSome(state.written)) return Exit.void
+    if (cookies.notWritable(cookieName) !== undefined) return Exit.void
+    metrics.refreshes.unsafeUpdate(1, tags)
+    return Effect.catchAll(write(state, cookies, value.value, now), (error) =>
+      Effect.logDebug("rolling session not refreshed").pipe(Effect.annotateLogs({ cookieName, reason: error._tag })),
+    )
+  }
+
   const current = (state: RequestState<A>, cookies: Cookie.Cookies) =>
     Option.isSome(state.written) ? Exit.succeed(state.written.value) : readOnce(state, cookies)
 
-  const written = (state: RequestState<A>, value: A) => {
-    state.written = Option.some(Option.some(value))
+  /** The record a write carries: the current one, or a new one for a new (or regenerated) session. */
+  const recordFor = (state: RequestState<A>, now: number): iron.SessionRecord | undefined => {
+    if (lifecycle === undefined) return undefined
+    const previous = state.regenerate ? undefined : state.record
+    return previous === undefined
+      ? { id: newId(), signedInAt: now, writtenAt: now }
+      : { id: previous.id, signedInAt: previous.signedInAt, writtenAt: now }
   }
 
-  const write = (state: RequestState<A>, cookies: Cookie.Cookies, value: A): Effect.Effect<void, SaveError> =>
-    Effect.clockWith((clock) => {
-      const now = clock.unsafeCurrentTimeMillis()
-      try {
-        checkWritable(rules, state as RequestState<unknown>, cookies, now)
-        const encoded = codec.encodeSync(value)
-        if (encoded !== undefined) {
-          if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
-          const done = writeSealed(rules, cookies, encoded.right, now)
-          if (done === undefined) {
-            written(state, value)
-            return Exit.void
-          }
-          return Effect.tap(
-            iron.attempt(() => done, isSaveError),
-            () => written(state, value),
-          )
+  const wrote = (state: RequestState<A>, value: A, record: iron.SessionRecord | undefined, bytes: number) => {
+    state.written = Option.some(Option.some(value))
+    state.record = record
+    state.regenerate = false
+    metrics.writes.unsafeUpdate(1, tags)
+    metrics.cookieBytes.unsafeUpdate(bytes, tags)
+  }
+
+  const write = (
+    state: RequestState<A>,
+    cookies: Cookie.Cookies,
+    value: A,
+    now: number,
+  ): Effect.Effect<void, SaveError> => {
+    const record = recordFor(state, now)
+    try {
+      checkWritable(rules, state as RequestState<unknown>, cookies, now)
+      const encoded = codec.encodeSync(value)
+      if (encoded !== undefined) {
+        if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
+        const done = writeSealed(rules, cookies, encoded.right, now, record)
+        if (!isPromise(done)) {
+          wrote(state, value, record, done)
+          return Exit.void
         }
-      } catch (error) {
-        return isSaveError(error) ? Exit.fail(error) : Exit.die(error)
+        return Effect.map(
+          iron.attempt(() => done, isSaveError),
+          (bytes) => wrote(state, value, record, bytes),
+        )
       }
-      return codec.encode(value).pipe(
-        Effect.flatMap((encoded) => iron.attempt(() => writeSealed(rules, cookies, encoded, now), isSaveError)),
-        Effect.tap(() => written(state, value)),
-      )
-    })
+    } catch (error) {
+      return isSaveError(error) ? Exit.fail(error) : Exit.die(error)
+    }
+    return codec.encode(value).pipe(
+      Effect.flatMap((encoded) => iron.attempt(() => writeSealed(rules, cookies, encoded, now, record), isSaveError)),
+      Effect.map((bytes) => wrote(state, value, record, bytes)),
+    )
+  }
+
+  /**
+   * A session with a lifecycle reads its cookie before a write that did not
+   * read it, so the write keeps the session's id and sign-in time rather than
+   * starting a new session. Whatever the read finds wrong is only a reason to
+   * start afresh.
+   */
+  const known = (state: RequestState<A>, cookies: Cookie.Cookies) =>
+    lifecycle === undefined || state.read !== undefined || Option.isSome(state.written)
+      ? Exit.void
+      : Effect.ignore(readOnce(state, cookies))
+
+  const writeNow = (state: RequestState<A>, cookies: Cookie.Cookies, value: A) =>
+    Effect.zipRight(
+      known(state, cookies),
+      Effect.clockWith((clock) => write(state, cookies, value, clock.unsafeCurrentTimeMillis())),
+    )
+
+  /** Revokes a session id until its seal would have expired anyway; best-effort, logged when the store is down. */
+  const revokeId = (record: iron.SessionRecord | undefined) => {
+    const revocation = lifecycle?.revocation
+    if (revocation === undefined || record === undefined) return Exit.void
+    const until = deadlineOf(lifecycle!, record) ?? record.writtenAt + (config.sealer.ttl ?? 365 * 86_400_000)
+    return Effect.catchAll(revocation.store.revokeSession(record.id, until), (error) =>
+      Effect.logWarning("session id not revoked: the revocation store is unavailable").pipe(
+        Effect.annotateLogs({ cookieName, store: error.store }),
+      ),
+    )
+  }
+
+  const destroy = (state: RequestState<A>, cookies: Cookie.Cookies) =>
+    Effect.zipRight(
+      known(state, cookies),
+      Effect.suspend(() => {
+        const record = state.record
+        return Effect.zipRight(
+          iron.attempt(() => destroyCookies(rules, state as RequestState<unknown>, cookies), isNotWritable),
+          revokeId(record),
+        )
+      }),
+    )
+
+  const signedInAt = (state: RequestState<A>, cookies: Cookie.Cookies) =>
+    Effect.map(current(state, cookies), (value) =>
+      Option.isNone(value) || state.record === undefined
+        ? Option.none<Date>()
+        : Option.some(new Date(state.record.signedInAt)),
+    )
 
   return {
     cookieName,
-    get: (cookies) => current(stateOf(cookies), cookies),
-    set: (cookies, value) => write(stateOf(cookies), cookies, value),
+    get: (cookies) => traced("get", current(stateOf(cookies), cookies)),
+    set: (cookies, value) => traced("set", writeNow(stateOf(cookies), cookies, value)),
     update: (cookies, f) => {
       const state = stateOf(cookies)
-      return Effect.flatMap(current(state, cookies), (now) => write(state, cookies, f(now)))
+      return traced(
+        "update",
+        Effect.flatMap(current(state, cookies), (now) => writeNow(state, cookies, f(now))),
+      )
     },
     save: (cookies) => {
       const state = stateOf(cookies)
-      return Effect.flatMap(current(state, cookies), (now) =>
-        // Nothing to write for an empty session, and after `destroy` that is
-        // what keeps an emptied session from writing anything.
-        Option.isNone(now) ? Effect.void : write(state, cookies, now.value),
+      return traced(
+        "save",
+        Effect.flatMap(current(state, cookies), (now) =>
+          // Nothing to write for an empty session, and after `destroy` that is
+          // what keeps an emptied session from writing anything.
+          Option.isNone(now) ? Effect.void : writeNow(state, cookies, now.value),
+        ),
       )
     },
-    destroy: (cookies) => iron.attempt(() => destroyCookies(rules, stateOf(cookies), cookies), isNotWritable),
+    destroy: (cookies) => traced("destroy", destroy(stateOf(cookies), cookies)),
     rejection: (cookies) => {
       const state = stateOf(cookies)
       return Effect.zipRight(
         Effect.ignore(readOnce(state, cookies)),
         Effect.sync(() => state.rejection),
+      )
+    },
+    signedInAt: (cookies) => signedInAt(stateOf(cookies), cookies),
+    requireFresh: (cookies, maxAge) =>
+      Effect.flatMap(Effect.zip(signedInAt(stateOf(cookies), cookies), Clock.currentTimeMillis), ([at, now]) => {
+        const limit = Duration.toMillis(Duration.decode(maxAge))
+        return Option.isSome(at) && now - at.value.getTime() <= limit
+          ? Effect.void
+          : Effect.fail(
+              new SessionNotFreshError({
+                ...(Option.isSome(at) ? { signedInAt: at.value } : {}),
+                maxAgeMillis: limit,
+              }),
+            )
+      }),
+    regenerate: (cookies) => {
+      const state = stateOf(cookies)
+      return traced(
+        "regenerate",
+        Effect.flatMap(current(state, cookies), (value) =>
+          Effect.suspend(() => {
+            const previous = state.record
+            state.regenerate = true
+            return Option.isNone(value)
+              ? Effect.void
+              : Effect.zipRight(writeNow(state, cookies, value.value), revokeId(previous))
+          }),
+        ),
+      )
+    },
+    signOutEverywhere: (cookies) => {
+      const state = stateOf(cookies)
+      const revocation = lifecycle?.revocation
+      if (revocation === undefined) {
+        return Effect.dieMessage(
+          `Session "${cookieName}": signOutEverywhere needs revocation on, with a subject: declare the session with revocation: { subject: (value) => ... }.`,
+        )
+      }
+      return traced(
+        "signOutEverywhere",
+        Effect.flatMap(current(state, cookies), (value) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const subject = Option.isSome(value) ? revocation.subject?.(value.value) : undefined
+            const retain = now + (lifecycle?.absolute ?? lifecycle?.idle ?? config.sealer.ttl ?? 365 * 86_400_000)
+            const revoke = subject === undefined ? Effect.void : revocation.store.revokeSubject(subject, now, retain)
+            return Effect.zipRight(revoke, destroy(state, cookies))
+          }),
+        ),
       )
     },
   }

@@ -281,6 +281,9 @@ const build = (options: SessionOptions): Built => {
     policy: "reset",
     onRejected: undefined,
     cache: cacheOptions,
+    purpose: undefined,
+    lifecycle: undefined,
+    spans: false,
   })
   if (!("sealer" in resolved)) throw toError(resolved)
   return resolved
@@ -434,7 +437,7 @@ const createSession = async <T extends object>(jar: Cookie.Jar, options: Session
   const state = internal.newState<unknown>()
   let data: unknown
   try {
-    data = await internal.openCookie(config, cookies, Date.now())
+    data = (await internal.openCookie(config, cookies, Date.now()))?.data
   } catch (error) {
     if (!isInvalidCookie(error)) return rethrow(error)
     options.onUnsealError?.(reasonOf(error), error)

@@ -69,7 +69,7 @@ export const normalizeSetCookie = (header: string, now = Date.now()): string => 
 export const normalizeSetCookies = (headers: ReadonlyArray<string>): Array<string> =>
   headers.map((header) => normalizeSetCookie(header))
 
-/** The parts of a seal worth comparing; the expiration as seconds from now (it is a timestamp). */
+/** The parts of a seal worth comparing; the expiration as seconds from now, to 5 s (it is a timestamp). */
 export const sealShape = (seal: string) => {
   const [raw = "", ...suffix] = seal.split("~")
   const parts = raw.split("*")
@@ -79,7 +79,9 @@ export const sealShape = (seal: string) => {
     parts: parts.length,
     prefix: parts[0],
     passwordId: parts[1],
-    expiresIn: expiration === "" ? "" : Math.round((Number(expiration) - Date.now()) / 1000),
+    // Rounded to 5 s: the time between sealing and this line is the machine's
+    // load, not the library (both libraries' ttls are whole minutes here).
+    expiresIn: expiration === "" ? "" : Math.round((Number(expiration) - Date.now()) / 5000) * 5,
     suffix: suffix.join("~"),
   }
 }
