@@ -27,6 +27,7 @@ const ORDER = [
   "test/Seal.test.ts",
   "test/CookieStore.test.ts",
   "test/Session.test.ts",
+  "test/Lifecycle.test.ts",
   "test/promise.differential.test.ts",
   "test/interop.test.ts",
   "test/Testing.test.ts",
