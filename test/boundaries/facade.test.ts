@@ -523,3 +523,53 @@ describe("getIronSession's forms", () => {
     }
   })
 })
+
+describe("the facade's bounds on configurations", () => {
+  const nodeCrypto = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")
+
+  /** How many seals `f` decrypts. */
+  const decryptions = async (f: () => Promise<unknown>) => {
+    const decipher = vi.spyOn(nodeCrypto, "createDecipheriv")
+    try {
+      await f()
+      return decipher.mock.calls.length
+    } finally {
+      decipher.mockRestore()
+    }
+  }
+
+  it("keeps 64 session configurations built, each with its hot-cookie cache, and drops the oldest for a 65th", async () => {
+    Facade.configureCache({})
+    const sealed = await Facade.sealData({ a: 1 }, { password })
+    // A fresh options literal on every call, as inline options in a handler are: found by content.
+    const read = (i: number) =>
+      webRequest(ours, { cookieName: `c${i}`, password }, (session) => expect(session.a).toBe(1), `c${i}=${sealed}`)
+    expect(await decryptions(() => read(0))).toBe(1)
+    expect(
+      await decryptions(async () => {
+        for (let i = 1; i < 64; i++) await read(i)
+      }),
+    ).toBe(63)
+    expect(await decryptions(() => read(0))).toBe(0)
+    expect(await decryptions(() => read(64))).toBe(1)
+    expect(await decryptions(() => read(1))).toBe(0)
+    expect(await decryptions(() => read(0))).toBe(1)
+  })
+
+  it("keeps 64 sealers built for sealData and unsealData, and drops the oldest for a 65th", async () => {
+    const passwords = Array.from({ length: 65 }, (_, i) => `${password}-sealer-${i}`)
+    const seals = await Promise.all(passwords.map((pw) => Facade.sealData({ a: 1 }, { password: pw, ttl: 3600 })))
+    Facade.configureCache({})
+    const unseal = (i: number) => Facade.unsealData(seals[i]!, { password: passwords[i]! })
+    expect(await decryptions(() => unseal(0))).toBe(1)
+    expect(
+      await decryptions(async () => {
+        for (let i = 1; i < 64; i++) await unseal(i)
+      }),
+    ).toBe(63)
+    expect(await decryptions(() => unseal(0))).toBe(0)
+    expect(await decryptions(() => unseal(64))).toBe(1)
+    expect(await decryptions(() => unseal(1))).toBe(0)
+    expect(await decryptions(() => unseal(0))).toBe(1)
+  })
+})
