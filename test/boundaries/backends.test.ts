@@ -109,10 +109,10 @@ describe("the seal's random parts, on both backends", () => {
   })
 
   it("on Web Crypto, are the salts as hex and the IV as base64url, from the 80 random bytes in order", async () => {
-    vi.spyOn(globalThis.crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(array: T) => {
-      ;(array as unknown as Uint8Array).set(counting())
+    vi.spyOn(globalThis.crypto, "getRandomValues").mockImplementation(((array: Uint8Array) => {
+      array.set(counting())
       return array
-    })
+    }) as never)
     vi.resetModules()
     await expectParts((await import("../../src/internal/crypto/web.js")).webCrypto)
   })

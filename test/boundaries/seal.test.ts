@@ -557,3 +557,130 @@ describe("the hot-cookie cache", () => {
     })
   })
 })
+
+describe("what a seal carries beside the data: a purpose, a session record", () => {
+  it.effect("a purpose must be a non-empty string", () =>
+    Effect.gen(function* () {
+      for (const purpose of ["", 42 as never]) {
+        const error = yield* Effect.flip(Seal.make({ password, purpose }))
+        expect(error).toMatchObject({ _tag: "InvalidOptionError", option: "purpose" })
+        expect(error.message).toContain("non-empty string")
+      }
+      const bound = yield* Seal.make({ password, purpose: "p" })
+      expect(yield* Seal.unseal(yield* bound.seal({ a: 1 }), { password, purpose: "p" })).toEqual({ a: 1 })
+    }),
+  )
+
+  it.live(
+    "data that is not a plain object, or uses a reserved key, travels under ~value and comes back as it was",
+    () =>
+      Effect.gen(function* () {
+        for (const data of [
+          [1, 2],
+          "text",
+          42,
+          null,
+          true,
+          { "~value": 1, b: 2 },
+          { "~purpose": "x" },
+          { "~session": 1 },
+        ]) {
+          const token = yield* Seal.seal(data, { password, purpose: "p" })
+          expect(yield* Seal.unseal(token, { password, purpose: "p" })).toEqual(data)
+          const seen = yield* Effect.promise(() => IronSession.unsealData(token, { password }))
+          expect(seen).toEqual({ "~value": data, "~purpose": "p" })
+        }
+      }),
+  )
+
+  it.live("a plain object travels with ~purpose beside its own keys, and comes back without it", () =>
+    Effect.gen(function* () {
+      const token = yield* Seal.seal({ a: 1, b: { c: 2 } }, { password, purpose: "p" })
+      expect(yield* Effect.promise(() => IronSession.unsealData(token, { password }))).toEqual({
+        a: 1,
+        b: { c: 2 },
+        "~purpose": "p",
+      })
+      expect(yield* Seal.unseal(token, { password, purpose: "p" })).toEqual({ a: 1, b: { c: 2 } })
+      const plain = yield* Seal.seal({ a: 1 }, { password })
+      expect(yield* Effect.promise(() => IronSession.unsealData(plain, { password }))).toEqual({ a: 1 })
+    }),
+  )
+
+  it("a session record comes out of the seal, and the data without it", () => {
+    const s = sealer(nodeCrypto!, { password })
+    const record = { id: "abc", signedInAt: 1000, writtenAt: 2000 }
+    const sealed = iron.sealData(s, { a: 1 }, 5000, { record, expiration: 9000 }) as string
+    expect(sealed.split("*")[5]).toBe("9000")
+    const opened = iron.openSealed(s, sealed, 5000) as iron.Opened
+    expect(opened).toEqual({ data: { a: 1 }, record, expiration: 9000 })
+    const forever = iron.sealData(s, [1], 5000, { record, expiration: undefined }) as string
+    expect(forever.split("*")[5]).toBe("")
+    expect(iron.openSealed(s, forever, 5000)).toEqual({ data: [1], record, expiration: undefined })
+  })
+
+  it("an expired seal opens when the caller checks the expiry itself, from the cache too", () => {
+    const s = sealer(nodeCrypto!, { password, cache: iron.DEFAULT_CACHE })
+    const sealed = forge({ password, expiration: "1000" })
+    expect(thrown(() => iron.openSealed(s, sealed, 1_000_000))).toMatchObject({ _tag: "SealExpiredError" })
+    for (let i = 0; i < 2; i++) {
+      expect(iron.openSealed(s, sealed, 1_000_000, false)).toEqual({
+        data: { a: 1 },
+        record: undefined,
+        expiration: 1000,
+      })
+    }
+    expect(thrown(() => iron.openSealed(s, sealed, 1_000_000))).toMatchObject({ _tag: "SealExpiredError" })
+  })
+
+  it.effect("a session record that is not well formed makes the seal malformed, on both backends", () =>
+    Effect.gen(function* () {
+      const good = '{"a":1,"~session":{"id":"x","in":1,"at":2}}'
+      for (const [, layer] of backends) {
+        expect(yield* Effect.provide(Seal.unseal(forge({ password, plaintext: good }), { password }), layer)).toEqual({
+          a: 1,
+        })
+        for (const session of [
+          "null",
+          "[]",
+          '"x"',
+          '{"in":1,"at":2}',
+          '{"id":"","in":1,"at":2}',
+          '{"id":7,"in":1,"at":2}',
+          '{"id":"x","at":2}',
+          '{"id":"x","in":"1","at":2}',
+          '{"id":"x","in":1e400,"at":2}',
+          '{"id":"x","in":1}',
+          '{"id":"x","in":1,"at":"2"}',
+          '{"id":"x","in":1,"at":-1e400}',
+        ]) {
+          const sealed = forge({ password, plaintext: `{"a":1,"~session":${session}}` })
+          const error = yield* Effect.flip(Effect.provide(Seal.unseal(sealed, { password }), layer))
+          expect(error).toMatchObject({ _tag: "BadSealError", reason: "malformed" })
+        }
+      }
+    }),
+  )
+
+  it.effect("a seal bound to one purpose, or to none, never opens for another", () =>
+    Effect.gen(function* () {
+      const cases: ReadonlyArray<readonly [string, string | undefined]> = [
+        ['{"a":1,"~purpose":"p"}', undefined],
+        ['{"a":1,"~purpose":"p"}', "q"],
+        ['{"~value":1,"~purpose":"p"}', "q"],
+        ['{"a":1}', "p"],
+        ["[1]", "p"],
+        ['"p"', "p"],
+        ['{"~value":1}', "p"],
+      ]
+      for (const [plaintext, purpose] of cases) {
+        const error = yield* Effect.flip(Seal.unseal(forge({ password, plaintext }), { password, purpose }))
+        expect(error).toMatchObject({ _tag: "BadSealError", reason: "purpose" })
+      }
+      expect(
+        yield* Seal.unseal(forge({ password, plaintext: '{"~value":[1],"~purpose":"p"}' }), { password, purpose: "p" }),
+      ).toEqual([1])
+      expect(yield* Seal.unseal(forge({ password, plaintext: '{"~value":null}' }), { password })).toBeNull()
+    }),
+  )
+})
