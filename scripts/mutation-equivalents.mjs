@@ -26,6 +26,36 @@ import { declareValuePlugin, PluginKind } from "@stryker-mutator/api/plugin"
  * @type {ReadonlyArray<{ file: string, code: string, after?: string, mutators: ReadonlyArray<string>, replacements: ReadonlyArray<string>, reason: string }>}
  */
 export const equivalents = [
+  // src/internal/iron.ts
+  {
+    file: "src/internal/iron.ts",
+    code: "export const isDataError = ",
+    mutators: ["ArrowFunction"],
+    replacements: ["() => undefined"],
+    reason:
+      "isDataError is exported by iron.ts and imported nowhere: dead code, which no mutant can make behave differently.",
+  },
+  {
+    file: "src/internal/iron.ts",
+    code: "u instanceof BadSealError || u instanceof SealExpiredError || u instanceof UnserializableDataError",
+    mutators: ["ConditionalExpression", "LogicalOperator"],
+    replacements: [
+      "true",
+      "false",
+      "(u instanceof BadSealError || u instanceof SealExpiredError) && u instanceof UnserializableDataError",
+      "u instanceof BadSealError && u instanceof SealExpiredError",
+    ],
+    reason:
+      "the body of isDataError, which is imported nowhere: dead code, which no mutant can make behave differently.",
+  },
+  {
+    file: "src/internal/iron.ts",
+    code: 'return { sealId: "1", sealSecret: secret, secrets: new Map([["1", secret]]), single: true }',
+    mutators: ["ArrayDeclaration"],
+    replacements: ["[]"],
+    reason:
+      "a single password's keyring is read through sealSecret only (secretFor answers sealSecret when single is true), so what its secrets map holds is never looked at.",
+  },
   // src/internal/crypto/node.ts
   {
     file: "src/internal/crypto/node.ts",

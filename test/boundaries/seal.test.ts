@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as HapiIron from "@hapi/iron"
-import { Cause, Duration, Effect, Exit, Layer, Redacted, TestClock } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Option, Redacted, TestClock } from "effect"
 import { Seal } from "effect-iron-session"
 import * as Facade from "effect-iron-session/promise"
 import * as IronSession from "iron-session"
@@ -683,4 +683,65 @@ describe("what a seal carries beside the data: a purpose, a session record", () 
       expect(yield* Seal.unseal(forge({ password, plaintext: '{"~value":null}' }), { password })).toBeNull()
     }),
   )
+})
+
+describe("passwords by id", () => {
+  it.effect("the highest id seals whatever order the ids come in, id 0 and ids past 2^32 included", () =>
+    Effect.gen(function* () {
+      const idOf = (sealed: string) => sealed.split("*")[1]
+      expect(idOf(yield* Seal.seal({ a: 1 }, { password: { 0: password } }))).toBe("0")
+      expect(idOf(yield* Seal.seal({ a: 1 }, { password: { 0: password, 1: `${password}1` } }))).toBe("1")
+      // Ids past 2^32 − 2 are not array indices: an object keeps them in the order they were written.
+      const big = { "9000000000": password, "5000000000": `${password}5` } as Seal.PasswordMap
+      expect(Object.keys(big)).toEqual(["9000000000", "5000000000"])
+      const sealed = yield* Seal.seal({ a: 1 }, { password: big })
+      expect(idOf(sealed)).toBe("9000000000")
+      expect(yield* Seal.unseal(sealed, { password: { "9000000000": password } as Seal.PasswordMap })).toEqual({ a: 1 })
+    }),
+  )
+
+  it.effect("an unparsable ttl is refused with a message that quotes it and says what to give", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Seal.make({ password, ttl: "14 dayz" as Duration.DurationInput }))
+      expect(error.message).toContain('"14 dayz" is not a duration')
+      expect(error.message).toContain('"1 hour"')
+    }),
+  )
+
+  it.effect("an error a backend throws that is not a refusal is a defect, not a BadSealError", () =>
+    Effect.gen(function* () {
+      const boom = new TypeError("the runtime's crypto broke")
+      const broken: IronCrypto = {
+        ...nodeCrypto!,
+        open: () => {
+          throw boom
+        },
+      }
+      const sealed = yield* Seal.seal({ a: 1 }, { password })
+      const exit = yield* Effect.exit(
+        Effect.provideService(Seal.unseal(sealed, { password }), Seal.CryptoBackend, broken as unknown as Seal.Backend),
+      )
+      expect(Exit.isFailure(exit) && Cause.dieOption(exit.cause)).toEqual(Option.some(boom))
+      const asyncBroken: IronCrypto = { ...webCrypto, open: () => Promise.reject(boom) }
+      const asyncExit = yield* Effect.exit(
+        Effect.provideService(
+          Seal.unseal(sealed, { password }),
+          Seal.CryptoBackend,
+          asyncBroken as unknown as Seal.Backend,
+        ),
+      )
+      expect(Exit.isFailure(asyncExit) && Cause.dieOption(asyncExit.cause)).toEqual(Option.some(boom))
+    }),
+  )
+})
+
+describe("the hot-cookie cache's order", () => {
+  it("makes a seal stored again the most recent", () => {
+    const cache = new iron.SealCache({ entries: 2, bytes: 1 << 20 })
+    cache.set("a", "1", undefined)
+    cache.set("b", "2", undefined)
+    cache.set("a", "1", undefined)
+    cache.set("c", "3", undefined)
+    expect([cache.get("a")?.text, cache.get("b"), cache.get("c")?.text]).toEqual(["1", undefined, "3"])
+  })
 })
