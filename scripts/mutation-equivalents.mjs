@@ -26,6 +26,38 @@ import { declareValuePlugin, PluginKind } from "@stryker-mutator/api/plugin"
  * @type {ReadonlyArray<{ file: string, code: string, after?: string, mutators: ReadonlyArray<string>, replacements: ReadonlyArray<string>, reason: string }>}
  */
 export const equivalents = [
+  // src/promise/index.ts
+  {
+    file: "src/promise/index.ts",
+    code: "names: () => cookieJar.names?.() ?? [],",
+    mutators: ["ArrowFunction", "LogicalOperator", "OptionalChaining", "ArrayDeclaration"],
+    replacements: ["() => undefined", "cookieJar.names?.() && []", "cookieJar.names()", '["Stryker was here"]'],
+    reason:
+      "the names of a hand-written jar are never asked for: the session engine probes chunks by name and never lists cookies (only CookieStore.names does, which the facade does not use), so this function is dead code in the facade.",
+  },
+  {
+    file: "src/promise/index.ts",
+    code: "cacheOptions = options === false ? false : { ...iron.DEFAULT_CACHE, ...options }",
+    mutators: ["BooleanLiteral"],
+    replacements: ["true"],
+    reason:
+      "configureCache(false) storing true builds SealCaches with undefined bounds, and such a cache keeps nothing (size <= undefined is false, so every entry is evicted as it is set): every read opens the seal, as with no cache.",
+  },
+  {
+    file: "src/promise/index.ts",
+    code: 'policy: "reset",',
+    mutators: ["StringLiteral"],
+    replacements: ['""'],
+    reason:
+      "the policy is read only by the Effect driver (internal.make), which the facade never builds: createSession opens the cookie itself and always resets to {}.",
+  },
+  {
+    file: "src/promise/index.ts",
+    code: "spans: false,",
+    mutators: ["BooleanLiteral"],
+    replacements: ["true"],
+    reason: "spans are made only by the Effect driver (internal.make), which the facade never builds.",
+  },
   // src/internal/iron.ts
   {
     file: "src/internal/iron.ts",

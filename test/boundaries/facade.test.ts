@@ -13,6 +13,10 @@ import type * as IronSession from "iron-session"
 import { NextRequest, NextResponse } from "next/server.js"
 import { type Lib, normalizeSetCookies, ours, password, sealShape, theirs } from "../helpers/differential.js"
 import { withServer } from "../helpers/server.js"
+import { forge } from "./forge.js"
+
+/** A seal whose expiration has passed and whose password id nobody has: iron reads the expiration first. */
+const forgeExpired = () => forge({ password, passwordId: "7", expiration: String(Date.now() - 3_600_000) })
 
 const libs = [
   ["iron-session", theirs],
@@ -571,5 +575,141 @@ describe("the facade's bounds on configurations", () => {
     expect(await decryptions(() => unseal(64))).toBe(1)
     expect(await decryptions(() => unseal(1))).toBe(0)
     expect(await decryptions(() => unseal(0))).toBe(1)
+  })
+})
+
+describe("the facade's edges, against iron-session where it has them", () => {
+  const readWith = (lib: Lib, cookie: string, options: IronSession.SessionOptions) =>
+    lib.getIronSession<Data>(
+      lib.webCookies(new Request("http://127.0.0.1/", { headers: { cookie } }), new Headers()),
+      options,
+    )
+
+  it("refuses a first argument that only half looks like a jar or a store, or is a function, as iron-session does", async () => {
+    const fns = { read: () => undefined, write: () => undefined, get: () => undefined, set: () => undefined }
+    for (const [, lib] of libs) {
+      for (const first of [
+        { write: fns.write },
+        { get: fns.get },
+        { set: fns.set },
+        Object.assign(() => undefined, { read: fns.read, write: fns.write }),
+        Object.assign(() => undefined, { get: fns.get, set: fns.set }),
+      ]) {
+        await expect(lib.getIronSession(first as never, { cookieName: "app", password })).rejects.toThrow("Bad usage")
+      }
+    }
+  })
+
+  it("lets an error of a hand-written jar's read reach the caller of getIronSession, as iron-session does", async () => {
+    const boom = new Error("cannot read cookies")
+    for (const [, lib] of libs) {
+      const jar: Facade.CookieJar = {
+        read: () => {
+          throw boom
+        },
+        write: () => undefined,
+      }
+      const heard: Array<string> = []
+      await expect(
+        lib.getIronSession(jar, { cookieName: "app", password, onUnsealError: (reason) => void heard.push(reason) }),
+      ).rejects.toBe(boom)
+      expect(heard).toEqual([])
+    }
+  })
+
+  it("lets an unexpected failure inside unsealData through instead of answering {}", async () => {
+    const sealed = await Facade.sealData({ a: 1 }, { password })
+    const broken = new Error("no clock")
+    const now = vi.spyOn(Date, "now").mockImplementation(() => {
+      throw broken
+    })
+    try {
+      await expect(Facade.unsealData(sealed, { password })).rejects.toBe(broken)
+    } finally {
+      now.mockRestore()
+    }
+  })
+
+  it("reads a cookie whose seal holds null as an empty session", async () => {
+    const sealed = await Facade.sealData(null, { password })
+    const session = await readWith(ours, `app=${sealed}`, { cookieName: "app", password })
+    expect({ ...session }).toEqual({})
+    expect(await Facade.unsealData(sealed, { password })).toEqual({})
+  })
+
+  it("takes a cookie name the cookie package takes though RFC 6265 does not, as iron-session does", async () => {
+    for (const [, lib] of libs) {
+      const options = { cookieName: "app:visits", password }
+      const written = await webRequest(lib, options, setData({ n: 1 }))
+      expect(written[0]).toMatch(/^app:visits=/)
+      expect((await readWith(lib, cookieFrom(written), options)).n).toBe(1)
+    }
+  })
+
+  it("calls an expired seal expired before looking at its password id, as iron-session does (iron's order)", async () => {
+    const expired = forgeExpired()
+    for (const [, lib] of libs) {
+      const heard: Array<string> = []
+      const onUnsealError = (reason: string) => void heard.push(reason)
+      expect(await lib.unsealData(expired, { password, onUnsealError })).toEqual({})
+      await readWith(lib, `app=${expired}`, { cookieName: "app", password, onUnsealError })
+      expect(heard).toEqual(["expired", "expired"])
+    }
+  })
+
+  it("keeps the configuration an options object was first used with, even after 64 others", async () => {
+    Facade.configureCache({})
+    const sealed = await Facade.sealData({ a: 1 }, { password })
+    const kept: Facade.SessionOptions = { cookieName: "kept", password }
+    const nodeCrypto = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")
+    await readWith(ours, `kept=${sealed}`, kept)
+    for (let i = 0; i < 64; i++) await readWith(ours, `o${i}=${sealed}`, { cookieName: `o${i}`, password })
+    const decipher = vi.spyOn(nodeCrypto, "createDecipheriv")
+    try {
+      expect((await readWith(ours, `kept=${sealed}`, kept)).a).toBe(1)
+      expect(decipher).not.toHaveBeenCalled()
+    } finally {
+      decipher.mockRestore()
+    }
+  })
+
+  it("configureCache applies to sessions built before it too: configured off, every read opens the cookie", async () => {
+    const nodeCrypto = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")
+    const sealed = await Facade.sealData({ a: 1 }, { password })
+    const read = () => readWith(ours, `cc=${sealed}`, { cookieName: "cc", password })
+    try {
+      Facade.configureCache({})
+      await read()
+      Facade.configureCache(false)
+      const decipher = vi.spyOn(nodeCrypto, "createDecipheriv")
+      try {
+        for (let i = 0; i < 3; i++) await read()
+        expect(decipher).toHaveBeenCalledTimes(3)
+      } finally {
+        decipher.mockRestore()
+      }
+    } finally {
+      Facade.configureCache({})
+    }
+  })
+
+  it("warns once per configuration even when the configuration is built again, and not for a numeric maxAge", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined)
+    try {
+      const options = () => ({ cookieName: "again", password, ttl: 0 })
+      await readWith(ours, "", options())
+      Facade.configureCache({})
+      await readWith(ours, "", options())
+      await Facade.sealData({ a: 1 }, { password: `${password}-again`, ttl: 0 })
+      Facade.configureCache({})
+      await Facade.sealData({ a: 1 }, { password: `${password}-again`, ttl: 0 })
+      await readWith(ours, "", { cookieName: "numeric", password, cookieOptions: { maxAge: 60 } })
+      expect(warn.mock.calls.map(([message]) => String(message).split(" makes")[0])).toEqual([
+        "iron-session: ttl: 0",
+        "iron-session: sealData with ttl: 0",
+      ])
+    } finally {
+      warn.mockRestore()
+    }
   })
 })
