@@ -4,6 +4,7 @@
  *
  *   npm run mutation                                  every core file (stryker.config.mjs)
  *   npm run mutation -- src/internal/iron.ts          one file (or several)
+ *   npm run mutation -- src/promise/index.ts:480-500  lines of a file (Stryker's mutation ranges)
  *   npm run mutation -- --concurrency 1 src/CookieStore.ts src/internal/cookie.ts
  *   npm run mutation -- --report                      the scores of the last run, without running
  *
@@ -59,10 +60,14 @@ for (let i = 0; i < args.length; i++) {
   else if (arg.startsWith("--concurrency=")) concurrency = arg.slice("--concurrency=".length)
   else if (arg === "--report") reportOnly = true
   else if (arg.startsWith("-")) fail(`unknown option ${arg}`)
-  else files.push(relative(root, resolve(arg)).replaceAll("\\", "/"))
+  else {
+    // A file, or a part of one as Stryker takes it: `file:startLine-endLine`.
+    const [, file = arg, range = ""] = /^(.*?)(:\d+(?::\d+)?-\d+(?::\d+)?)?$/.exec(arg) ?? []
+    files.push(relative(root, resolve(file)).replaceAll("\\", "/") + range)
+  }
 }
 if (!/^[1-9]\d*$/.test(concurrency)) fail(`--concurrency must be a positive integer, got ${concurrency}`)
-for (const file of files) if (!existsSync(file)) fail(`${file} does not exist`)
+for (const file of files) if (!existsSync(file.replace(/:[\d:-]+$/, ""))) fail(`${file} does not exist`)
 
 const majorOf = (node) => {
   const probe = spawnSync(node, ["--version"], { encoding: "utf8" })
