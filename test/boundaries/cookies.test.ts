@@ -499,3 +499,41 @@ describe("options into attributes", () => {
     expect(Cookie.checkCookie("__Host-a", { path: "/" }, false)).toMatchObject({ option: "cookieOptions.secure" })
   })
 })
+
+describe("the public names of the cookie layer", () => {
+  it("the service is found by its key, effect-iron-session/CookieStore, from any copy of the library", () => {
+    expect(CookieStore.CookieStore.key).toBe("effect-iron-session/CookieStore")
+  })
+
+  it("NotWritable is tagged NotWritable, with its reason and detail", () => {
+    expect({ ...new CookieStore.NotWritable("rejected", "why") }).toEqual({
+      _tag: "NotWritable",
+      reason: "rejected",
+      detail: "why",
+    })
+  })
+
+  it.effect("set refuses a name the cookie package takes but @effect/platform does not (RFC 6265 tokens only)", () =>
+    Effect.gen(function* () {
+      const store = CookieStore.makeMemory()
+      expect(yield* Effect.flip(store.set("app:session", "1"))).toMatchObject({
+        _tag: "InvalidOptionError",
+        option: "cookieName",
+      })
+      expect(store.setCookieHeaders).toEqual([])
+    }),
+  )
+
+  it("the Next.js jars list no names where the store cannot list them", () => {
+    const store: Cookie.NextCookies = { get: () => undefined, set: () => undefined }
+    expect(Cookie.cookiesJar(store).names()).toEqual([])
+    expect(
+      Cookie.nextProxyJar({ cookies: { get: () => undefined, set: () => undefined } }, { cookies: store }).names(),
+    ).toEqual([])
+  })
+
+  it("names the prefix a Secure-less cookie breaks, __Host- or __Secure-", () => {
+    expect((Cookie.checkPrefix("__secure-a", {}) as Error).message).toContain("browsers drop a __Secure- cookie")
+    expect((Cookie.checkPrefix("__HOST-a", {}) as Error).message).toContain("browsers drop a __Host- cookie")
+  })
+})
