@@ -37,14 +37,6 @@ export const equivalents = [
   },
   {
     file: "src/promise/index.ts",
-    code: "cacheOptions = options === false ? false : { ...iron.DEFAULT_CACHE, ...options }",
-    mutators: ["BooleanLiteral"],
-    replacements: ["true"],
-    reason:
-      "configureCache(false) storing true builds SealCaches with undefined bounds, and such a cache keeps nothing (size <= undefined is false, so every entry is evicted as it is set): every read opens the seal, as with no cache.",
-  },
-  {
-    file: "src/promise/index.ts",
     code: 'policy: "reset",',
     mutators: ["StringLiteral"],
     replacements: ['""'],

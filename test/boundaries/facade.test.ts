@@ -15,8 +15,13 @@ import { type Lib, normalizeSetCookies, ours, password, sealShape, theirs } from
 import { withServer } from "../helpers/server.js"
 import { forge } from "./forge.js"
 
-/** A seal whose expiration has passed and whose password id nobody has: iron reads the expiration first. */
-const forgeExpired = () => forge({ password, passwordId: "7", expiration: String(Date.now() - 3_600_000) })
+/**
+ * A seal whose expiration has passed and whose password id nobody has: iron reads the expiration first.
+ * Under a password of its own, so that the facade builds its configuration in the test that uses it.
+ */
+const orderPassword = `${password}-iron-order`
+const forgeExpired = () =>
+  forge({ password: orderPassword, passwordId: "7", expiration: String(Date.now() - 3_600_000) })
 
 const libs = [
   ["iron-session", theirs],
@@ -631,7 +636,7 @@ describe("the facade's edges, against iron-session where it has them", () => {
   })
 
   it("reads a cookie whose seal holds null as an empty session", async () => {
-    const sealed = await Facade.sealData(null, { password })
+    const sealed = forge({ password, plaintext: "null" })
     const session = await readWith(ours, `app=${sealed}`, { cookieName: "app", password })
     expect({ ...session }).toEqual({})
     expect(await Facade.unsealData(sealed, { password })).toEqual({})
@@ -651,8 +656,8 @@ describe("the facade's edges, against iron-session where it has them", () => {
     for (const [, lib] of libs) {
       const heard: Array<string> = []
       const onUnsealError = (reason: string) => void heard.push(reason)
-      expect(await lib.unsealData(expired, { password, onUnsealError })).toEqual({})
-      await readWith(lib, `app=${expired}`, { cookieName: "app", password, onUnsealError })
+      expect(await lib.unsealData(expired, { password: orderPassword, onUnsealError })).toEqual({})
+      await readWith(lib, `order=${expired}`, { cookieName: "order", password: orderPassword, onUnsealError })
       expect(heard).toEqual(["expired", "expired"])
     }
   })
