@@ -114,15 +114,17 @@ describe("password bounds, on both doors", () => {
     )
   })
 
-  it.effect("an empty password is a missing option, not a short one, plain or Redacted", () =>
+  it.effect("an empty password is a missing option, not a short one, plain or Redacted, and so is none", () =>
     Effect.gen(function* () {
       for (const empty of ["", Redacted.make("")]) {
         const error = failureOf(yield* Effect.exit(Seal.seal({ a: 1 }, { password: empty })))
         expect(error).toMatchObject({ _tag: "MissingOptionError", option: "password" })
         expect(error.message).toContain("at least 32 characters")
       }
-      const missing = failureOf(yield* Effect.exit(Seal.unseal("x", { password: undefined as never })))
-      expect(missing).toMatchObject({ _tag: "MissingOptionError", option: "password" })
+      for (const absent of [undefined, null]) {
+        const missing = failureOf(yield* Effect.exit(Seal.unseal("x", { password: absent as never })))
+        expect(missing).toMatchObject({ _tag: "MissingOptionError", option: "password" })
+      }
     }),
   )
 
