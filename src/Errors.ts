@@ -470,3 +470,37 @@ export type PasswordError = PasswordTooShortError | InvalidPasswordError
  * @category models
  */
 export type OptionsError = PasswordError | InvalidOptionError | MissingOptionError
+
+/*
+ * Every message above is computed from the error's fields (a getter), and some
+ * hosts assign `error.message` when they log an error: Next.js's development
+ * server prefixes it. Against a getter alone that assignment throws, and the
+ * host's error handling fails in turn. With this setter it replaces the
+ * message of that one error, as it would on a plain `Error`.
+ */
+for (const ErrorClass of [
+  PasswordTooShortError,
+  InvalidPasswordError,
+  InvalidOptionError,
+  MissingOptionError,
+  SealExpiredError,
+  BadSealError,
+  UnserializableDataError,
+  SchemaMismatchError,
+  CookieTooLargeError,
+  CookieNotWritableError,
+  SessionDestroyedError,
+  SessionExpiredError,
+  SessionRevokedError,
+  RevocationUnavailableError,
+  SessionNotFreshError,
+]) {
+  const { get } = Object.getOwnPropertyDescriptor(ErrorClass.prototype, "message") ?? {}
+  Object.defineProperty(ErrorClass.prototype, "message", {
+    configurable: true,
+    ...(get === undefined ? {} : { get }),
+    set(this: Error, value: string) {
+      Object.defineProperty(this, "message", { value, writable: true, configurable: true, enumerable: false })
+    },
+  })
+}

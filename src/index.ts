@@ -2,9 +2,12 @@
  * effect-iron-session: stateless, encrypted and signed cookie sessions as
  * Effect services, in the seal format of iron-session and @hapi/iron.
  *
- * The modules that need `@effect/platform` (an optional peer) are not part of
- * this entry, so that it loads with `effect` alone: import them by their own
- * paths, `effect-iron-session/HttpSession` and `effect-iron-session/Csrf`.
+ * The modules that need an optional peer are not part of this entry, so that
+ * it loads with `effect` alone: import them by their own paths,
+ * `effect-iron-session/HttpSession` and `effect-iron-session/Csrf`
+ * (`@effect/platform`), and `effect-iron-session/Next` (`next`: a bundler
+ * resolves every import of a module it includes, even a lazy one, so the root
+ * would stop bundling wherever Next is not installed).
  *
  * @since 0.1.0
  */

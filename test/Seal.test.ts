@@ -478,3 +478,16 @@ describe("Seal on hostile input", () => {
     }),
   )
 })
+
+describe("the library's errors", () => {
+  it("take a message assigned by a host that logs them (Next.js's dev server does), and keep their own otherwise", () => {
+    const assigned = new Errors.BadSealError({ reason: "integrity" })
+    ;(assigned as { message: string }).message = `⨯ ${assigned.message}`
+    expect(assigned.message).toMatch(/^⨯ The seal's integrity check failed/)
+    expect(new Errors.BadSealError({ reason: "integrity" }).message).toMatch(/^The seal's integrity check failed/)
+    const expired = new Errors.SessionExpiredError({ reason: "idle", expiredAt: new Date(0) })
+    ;(expired as { message: string }).message = "replaced"
+    expect(expired.message).toBe("replaced")
+    expect(expired._tag).toBe("SessionExpiredError")
+  })
+})

@@ -13,6 +13,7 @@ import type {
   Context,
   Duration,
   Layer,
+  ManagedRuntime,
   Metric,
   MetricKeyType,
   MetricState,
@@ -25,7 +26,9 @@ import * as Root from "effect-iron-session"
 import { CookieStore, Errors, Flash, Revocation, Seal, Session, Testing } from "effect-iron-session"
 import * as Csrf from "effect-iron-session/Csrf"
 import * as HttpSession from "effect-iron-session/HttpSession"
+import * as Next from "effect-iron-session/Next"
 import type { Redis } from "ioredis"
+import type { NextRequest } from "next/server.js"
 
 const valueExports: Record<string, ReadonlyArray<string>> = {
   Errors: [
@@ -92,7 +95,12 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
     "makeMemory",
     "makeRedis",
   ],
+  Next: ["action", "dispose", "makeRuntime", "route", "run"],
 }
+
+/** Modules that are subpaths only, not namespaces of the root: `Next` imports `next`, which the root must not need. */
+/** Modules that need an optional peer (@effect/platform, next): subpaths only, not in the root entry. */
+const subpathOnly = ["Csrf", "HttpSession", "Next"]
 
 describe("the public API", () => {
   it("exports exactly the listed values from each module", () => {
@@ -106,12 +114,11 @@ describe("the public API", () => {
       Csrf,
       Testing,
       Revocation,
+      Next,
     }
-    // HttpSession and Csrf need @effect/platform (an optional peer): subpaths only, not in the root entry.
-    const subpathsOnly = ["Csrf", "HttpSession"]
     expect(Object.keys(Root).sort()).toEqual(
       Object.keys(valueExports)
-        .filter((name) => !subpathsOnly.includes(name))
+        .filter((name) => !subpathOnly.includes(name))
         .sort(),
     )
     for (const [name, module] of Object.entries(modules)) {
@@ -368,5 +375,47 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf(Revocation.lookupDuration).toEqualTypeOf<
       Metric.Metric<MetricKeyType.MetricKeyType.Histogram, Duration.Duration, MetricState.MetricState.Histogram>
     >()
+  })
+
+  it("Next: the runtime provides the app's services and Next the CookieStore; handlers keep their own types", () => {
+    const runtime = Next.makeRuntime("api/Next", Strict.layer)
+    expectTypeOf(runtime).toEqualTypeOf<ManagedRuntime.ManagedRuntime<Strict, Session.LayerError>>()
+    expectTypeOf(Next.makeRuntime).toEqualTypeOf<
+      <R, E>(key: string, layer: Layer.Layer<R, E>) => ManagedRuntime.ManagedRuntime<R, E>
+    >()
+    expectTypeOf(Next.dispose).toEqualTypeOf<() => Promise<void>>()
+    const GET = Next.route(runtime, () => Effect.as(Strict.get, new Response()))
+    expectTypeOf(GET).toEqualTypeOf<(request: Request, context: unknown) => Promise<Response>>()
+    type Context = { readonly params: Promise<{ readonly id: string }> }
+    const byId = Next.route(runtime, (request: NextRequest, context: Context) =>
+      Effect.as(
+        Effect.promise(() => context.params),
+        new Response(request.nextUrl.pathname),
+      ),
+    )
+    expectTypeOf(byId).toEqualTypeOf<(request: NextRequest, context: Context) => Promise<Response>>()
+    // onError sees exactly the handler's failures.
+    Next.route(runtime, () => Effect.as(Strict.save, new Response()), {
+      onError: (error) => {
+        expectTypeOf(error).toEqualTypeOf<SaveError | InvalidCookie>()
+        return undefined
+      },
+    })
+    expectTypeOf<Next.RouteOptions<InvalidCookie>["onError"]>().toEqualTypeOf<
+      ((error: InvalidCookie) => Response | undefined) | undefined
+    >()
+    const act = Next.action(runtime, (formData: FormData, n: number) =>
+      Effect.as(Strict.get, formData.has("x") ? n : 0),
+    )
+    expectTypeOf(act).toEqualTypeOf<(formData: FormData, n: number) => Promise<number>>()
+    // Not called: run reads the request's cookies, and there is no request here.
+    const inAComponent = () => {
+      expectTypeOf(Next.run(runtime, Strict.get)).toEqualTypeOf<Promise<Option.Option<User>>>()
+      // @ts-expect-error: a service the runtime does not provide
+      Next.run(runtime, Auth.get)
+      // @ts-expect-error: an action needing a service the runtime does not provide
+      Next.action(runtime, () => Auth.get)
+    }
+    expect(inAComponent).toBeTypeOf("function")
   })
 })

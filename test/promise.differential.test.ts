@@ -1072,6 +1072,49 @@ describe("promise facade vs iron-session 9: intentional differences", () => {
     })
   })
 
+  it("onUnsealError's second argument is the library's tagged error; the reason strings are iron-session's", async () => {
+    const scenario: Scenario<unknown> = async (lib) => {
+      const sealed = await lib.sealData({ admin: false }, { password })
+      const errors: Array<{ reason: string; tag: unknown; name: unknown; detail: unknown }> = []
+      const onUnsealError = (reason: string, error: unknown) => {
+        const e = error as { _tag?: unknown; name?: unknown; reason?: unknown }
+        errors.push({ reason, tag: e._tag, name: e.name, detail: e.reason })
+      }
+      const digest = sealed.lastIndexOf("*") + 1
+      const forged = `${sealed.slice(0, digest)}${sealed[digest] === "A" ? "B" : "A"}${sealed.slice(digest + 1)}`
+      await lib.unsealData(forged, { password, onUnsealError })
+      await lib.unsealData(sealed.replace("*1*", "*7*"), { password, onUnsealError })
+      return errors
+    }
+    const { theirs, ours } = await both(scenario)
+    expect(theirs).toEqual([
+      { reason: "invalid", tag: undefined, name: "Error", detail: undefined },
+      { reason: "unknown-password", tag: undefined, name: "Error", detail: undefined },
+    ])
+    expect(ours).toEqual([
+      { reason: "invalid", tag: "BadSealError", name: "BadSealError", detail: "integrity" },
+      { reason: "unknown-password", tag: "BadSealError", name: "BadSealError", detail: "unknown-password-id" },
+    ])
+  })
+
+  it("compares a seal's digest as text: a last character that decodes to the same bytes is refused, where iron accepts it", async () => {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    const scenario: Scenario<unknown> = async (lib) => {
+      const sealed = await lib.sealData({ admin: false }, { password })
+      // 32 digest bytes take 43 base64url characters, 258 bits: the last
+      // character's lowest two bits are padding, so flipping its lowest bit
+      // changes the text and not the bytes.
+      const end = sealed.lastIndexOf("~")
+      const last = alphabet.indexOf(sealed[end - 1]!)
+      const twin = `${sealed.slice(0, end - 1)}${alphabet[last ^ 1]}${sealed.slice(end)}`
+      const { seen, onUnsealError } = reasons()
+      return { changed: twin !== sealed, unsealed: await lib.unsealData(twin, { password, onUnsealError }), seen }
+    }
+    const { theirs, ours } = await both(scenario)
+    expect(theirs).toEqual({ changed: true, unsealed: { admin: false }, seen: [] })
+    expect(ours).toEqual({ changed: true, unsealed: {}, seen: ["invalid"] })
+  })
+
   it("refuses options that cannot work when getIronSession is called, not later at save, or never", async () => {
     const at = async (lib: Lib, options: unknown) => {
       let stage = "getIronSession"

@@ -421,24 +421,70 @@ export const cookiesJar = (store: NextCookies): Jar => ({
 })
 
 /**
- * Whether an error thrown by Next's `cookies().set` is its read-only error (a
- * Server Component). Recognised by its class name in development and by its
- * message (Next minifies class names in production builds).
+ * Whether `cookies()` is Next's read-only store (a Server Component). Next
+ * seals it with a `Proxy` that answers `set`, `delete` and `clear` with one
+ * function, the static `callable` of its read-only error, which throws; a
+ * writable store (a Route Handler, a Server Action) answers each with a
+ * function of its own. An identity, not a name or a message: it holds in
+ * development and in minified production builds alike (checked against Next
+ * 16's real classes in test/Next.test.ts and in a production build by
+ * test/e2e/next.e2e.test.ts). A store without a `delete` is never taken for
+ * read-only here: its `set` is tried, and {@link isNextReadOnlyError} judges
+ * what it throws.
  */
-export const isNextReadOnlyError = (error: unknown): boolean =>
-  error instanceof Error &&
-  (error.name === "ReadonlyRequestCookiesError" ||
-    /Cookies can only be modified in a Server Action/.test(error.message))
+export const isNextReadOnlyStore = (store: NextCookies): boolean => {
+  const { set } = store
+  return typeof set === "function" && set === (store as { readonly delete?: unknown }).delete
+}
+
+/** Next's wording, the last resort: the only signal a rewrite of the class would keep. */
+const NEXT_READ_ONLY_MESSAGE = /Cookies can only be modified in a Server Action or Route Handler/
+
+/**
+ * Whether an error thrown by Next's `cookies().set` is its read-only error.
+ * That happens with a store that does not look read-only: a writable store
+ * kept past the end of its Server Action (Next checks the request's phase on
+ * each write), or a wrapper around the store. Next's class sets no `name`
+ * (it stays `"Error"`), and production builds minify the class to a letter,
+ * so the signals are, strongest first:
+ *
+ * - the class's static `callable` method: a method name, which minifiers keep
+ *   (the read-only store hands out this very function as its `set`);
+ * - the class's name, `ReadonlyRequestCookiesError`, in development;
+ * - the message, whatever the build, should both of the above change.
+ *
+ * Only what a Next `cookies()` store throws from `set` is asked, so a static
+ * `callable` on some other error class cannot be met here by accident.
+ */
+export const isNextReadOnlyError = (error: unknown): boolean => {
+  if (typeof error !== "object" || error === null) return false
+  const errorClass: unknown = (error as { readonly constructor?: unknown }).constructor
+  if (typeof errorClass === "function") {
+    if (
+      Object.hasOwn(errorClass, "callable") &&
+      typeof (errorClass as { callable?: unknown }).callable === "function"
+    ) {
+      return true
+    }
+    if (errorClass.name === "ReadonlyRequestCookiesError") return true
+  }
+  const { name, message } = error as { readonly name?: unknown; readonly message?: unknown }
+  return name === "ReadonlyRequestCookiesError" || (typeof message === "string" && NEXT_READ_ONLY_MESSAGE.test(message))
+}
 
 /**
  * A jar over Next.js `cookies()`. In a Server Component the store is read-only
  * and Next throws from `set`: that becomes a `CookieNotWritableError` with
- * reason `read-only`, not a crash.
+ * reason `read-only`, not a crash. The sealed store is recognised before
+ * anything is written ({@link isNextReadOnlyStore}), so a session split into
+ * chunks is refused whole; a store that turns out read-only only when written
+ * is recognised by what it throws ({@link isNextReadOnlyError}).
  */
 export const nextCookiesJar = (store: NextCookies): Jar => {
   const jar = cookiesJar(store)
   return {
     ...jar,
+    notWritable: () => (isNextReadOnlyStore(store) ? "read-only" : undefined),
     write: (cookie) => {
       try {
         jar.write(cookie)

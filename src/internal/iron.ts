@@ -26,6 +26,7 @@ import {
 } from "../Errors.js"
 import { type IronCrypto, MAC_PREFIX, OpenFailure, type ParsedSeal } from "./crypto/types.js"
 import { findUnserializable, parseJson } from "./json.js"
+import { isTagged } from "./tags.js"
 
 /** iron's minimum password length, in characters. */
 export const MIN_PASSWORD_LENGTH = 32
@@ -487,8 +488,11 @@ export const openSeal = (sealer: Sealer, sealed: string, now: number): unknown =
 }
 
 /** Whether something thrown by the protocol is one of its typed failures. */
-export const isDataError = (u: unknown): u is BadSealError | SealExpiredError | UnserializableDataError =>
-  u instanceof BadSealError || u instanceof SealExpiredError || u instanceof UnserializableDataError
+export const isDataError = isTagged<BadSealError | SealExpiredError | UnserializableDataError>(
+  "BadSealError",
+  "SealExpiredError",
+  "UnserializableDataError",
+)
 
 /**
  * Runs a protocol function as an Effect: its value, its Promise, or the typed
@@ -512,9 +516,8 @@ export const attempt = <A, E>(f: () => A | Promise<A>, isError: (u: unknown) => 
     })
   })
 
-const isSealError = (u: unknown): u is UnserializableDataError => u instanceof UnserializableDataError
-const isOpenError = (u: unknown): u is BadSealError | SealExpiredError =>
-  u instanceof BadSealError || u instanceof SealExpiredError
+const isSealError = isTagged<UnserializableDataError>("UnserializableDataError")
+const isOpenError = isTagged<BadSealError | SealExpiredError>("BadSealError", "SealExpiredError")
 
 /** Seals with a sealer, at the `Clock`'s time. */
 export const seal = (sealer: Sealer, data: unknown): Effect.Effect<string, UnserializableDataError> =>

@@ -18,8 +18,8 @@ import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
 import {
-  BadSealError,
-  CookieNotWritableError,
+  type BadSealError,
+  type CookieNotWritableError,
   CookieTooLargeError,
   InvalidOptionError,
   MissingOptionError,
@@ -31,12 +31,13 @@ import {
   SessionExpiredError,
   SessionNotFreshError,
   SessionRevokedError,
-  UnserializableDataError,
+  type UnserializableDataError,
 } from "../Errors.js"
 import type { Revocation } from "../Revocation.js"
 import * as Cookie from "./cookie.js"
 import type { IronCrypto } from "./crypto/types.js"
 import * as iron from "./iron.js"
+import { isTagged } from "./tags.js"
 
 /** Browsers cap one cookie at 4096 bytes over the whole `Set-Cookie` value. */
 export const MAX_COOKIE_BYTES = 4096
@@ -449,12 +450,24 @@ export const writeSealed = (
 ): number | Promise<number> => {
   const { lifecycle } = config
   const deadline = lifecycle === undefined || record === undefined ? undefined : deadlineOf(lifecycle, record)
-  // A session with timeouts: its seal expires at its deadline, and its cookie
-  // with it (unless the app set a Max-Age of its own).
+  // A session with timeouts: its seal expires at its deadline (the earlier of
+  // idle and absolute), which is what iron-session goes by. Its cookie lives
+  // until the absolute deadline when there is one (unless the app set a
+  // Max-Age of its own): a browser left idle then still sends it, and the
+  // server says the session ended for idleness, instead of the user finding
+  // themselves signed out with no reason given.
+  const absolute =
+    lifecycle?.absolute === undefined || record === undefined ? undefined : record.signedInAt + lifecycle.absolute
   const cookie =
     deadline === undefined || !config.timedMaxAge
       ? config.cookie
-      : Cookie.cookieWriter({ ...config.attributes, maxAge: maxAgeFor(Math.max(deadline - now, 1000)) })
+      : Cookie.cookieWriter({
+          ...config.attributes,
+          maxAge:
+            absolute === undefined
+              ? maxAgeFor(Math.max(deadline - now, 1000))
+              : Math.max(Math.floor((absolute - now) / 1000), 1),
+        })
   const finish = (sealed: string) => {
     const out = cookiesFor(config, cookies, sealed, cookie)
     const refused = cookies.writeAll(out)
@@ -486,17 +499,21 @@ export const destroyCookies = (
   state.written = Option.some(Option.none())
 }
 
-const isInvalidCookie = (u: unknown): u is BadSealError | SealExpiredError | SessionExpiredError =>
-  u instanceof BadSealError || u instanceof SealExpiredError || u instanceof SessionExpiredError
+const isInvalidCookie = isTagged<BadSealError | SealExpiredError | SessionExpiredError>(
+  "BadSealError",
+  "SealExpiredError",
+  "SessionExpiredError",
+)
 
-const isSaveError = (u: unknown): u is SaveError =>
-  u instanceof SessionDestroyedError ||
-  u instanceof CookieNotWritableError ||
-  u instanceof CookieTooLargeError ||
-  u instanceof InvalidOptionError ||
-  u instanceof UnserializableDataError
+const isSaveError = isTagged<SaveError>(
+  "SessionDestroyedError",
+  "CookieNotWritableError",
+  "CookieTooLargeError",
+  "InvalidOptionError",
+  "UnserializableDataError",
+)
 
-const isNotWritable = (u: unknown): u is CookieNotWritableError => u instanceof CookieNotWritableError
+const isNotWritable = isTagged<CookieNotWritableError>("CookieNotWritableError")
 
 const isPromise = (u: unknown): u is Promise<unknown> => u instanceof Promise
 

@@ -23,12 +23,13 @@
  */
 import type { SetCookie } from "cookie"
 import * as Duration from "effect/Duration"
-import { BadSealError, CookieNotWritableError, type OptionsError, SealExpiredError } from "../Errors.js"
+import { type BadSealError, CookieNotWritableError, type OptionsError, type SealExpiredError } from "../Errors.js"
 import * as Cookie from "../internal/cookie.js"
 import { nodeCrypto } from "../internal/crypto/node.js"
 import { webCrypto } from "../internal/crypto/web.js"
 import * as iron from "../internal/iron.js"
 import * as internal from "../internal/session.js"
+import { isTagged } from "../internal/tags.js"
 import { rethrow, toError } from "./errors.js"
 import type { IncomingMessage, ServerResponse } from "./nodeTypes.js"
 
@@ -426,8 +427,7 @@ export const nextProxyCookies = (
   response: { cookies: NextResponseCookies },
 ): CookieJar => toCookieJar(Cookie.nextProxyJar(request, response))
 
-const isInvalidCookie = (u: unknown): u is BadSealError | SealExpiredError =>
-  u instanceof BadSealError || u instanceof SealExpiredError
+const isInvalidCookie = isTagged<BadSealError | SealExpiredError>("BadSealError", "SealExpiredError")
 
 const createSession = async <T extends object>(jar: Cookie.Jar, options: SessionOptions): Promise<IronSession<T>> => {
   let config = sessionFor(options)

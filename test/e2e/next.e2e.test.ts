@@ -1,8 +1,10 @@
 /**
  * The Next.js example (`examples/next`) in a real browser: a production
  * build (`next build`, then `next start` on 127.0.0.1) of an app that uses
- * the Promise facade everywhere iron-session 9 is documented to work, driven
- * by Debian's Chromium through playwright-core.
+ * the Promise facade everywhere iron-session 9 is documented to work, and
+ * the Effect API (`effect-iron-session/Next`) in a Route Handler, a Server
+ * Action and a Server Component, on the same cookie, driven by Debian's
+ * Chromium through playwright-core.
  *
  * `E2E=0` skips the file (CI runs it on one Node version only: `next build`
  * is the slow part). Without Chromium it is skipped locally and fails under `CI`.
@@ -194,12 +196,45 @@ describe.runIf(enabled)("the Next.js example in Chromium", () => {
     expect(data.lastSeen).toBeTypeOf("number")
   }, 30_000)
 
+  it("the Effect Route Handler reads and writes the same cookie through a typed session, its Date a Date", async () => {
+    await page.goto(url("/dashboard"))
+    const before = await sessionData()
+    const counter = (before.counter ?? 0) + 1
+    // The schema decoded the cookie's number into a Date: the route answers with its toISOString().
+    const signedInAt = new Date(before.signedInAt ?? Number.NaN).toISOString()
+    expect(await call("#add-effect", "effect-route")).toEqual({
+      status: 200,
+      body: { via: "effect-route", runtime: "nodejs", username: "Grace Hopper", counter, signedInAt },
+    })
+    expect((await call("#read-effect", "effect-route")).body).toMatchObject({ counter, signedInAt })
+    // The facade's route reads what the Effect route wrote, and iron-session 9 opens it, the date a number again.
+    expect((await call("#read-route", "route-handler")).body.counter).toBe(counter)
+    expect(await sessionData()).toMatchObject({ username: "Grace Hopper", signedInAt: before.signedInAt, counter })
+  }, 30_000)
+
+  it("the Effect Server Action adds one through the typed session, and its redirect renders the new value", async () => {
+    await page.goto(url("/"))
+    const before = Number(await page.textContent("#counter"))
+    await page.click("#add-effect-action")
+    await expect.poll(() => page.textContent("#counter"), { timeout: 10_000 }).toBe(String(before + 1))
+    expect(page.url()).toBe(url("/"))
+    expect((await sessionData()).counter).toBe(before + 1)
+    await screenshot("effect-action")
+  }, 30_000)
+
   it("a Server Component that calls save() gets Next's read-only cookies error, and the page still renders", async () => {
     const response = await page.goto(url("/read-only"))
     expect(response?.status()).toBe(200)
     const caught = JSON.parse((await page.textContent("#save-error")) ?? "null")
     expect(caught).toMatchObject({ instanceofError: true })
     expect(caught.message).toContain("Cookies can only be modified in a Server Action or Route Handler")
+    // Minified in this build: only the static callable (and the wording) are left to recognise it by.
+    expect(caught.constructorName).not.toBe("ReadonlyRequestCookiesError")
+    expect(caught).toMatchObject({ name: "Error", staticCallable: true })
+    // The Effect API: a typed error, both for the sealed store and for Next's (minified) error itself.
+    const effectApi = JSON.parse((await page.textContent("#effect-save-error")) ?? "null")
+    const readOnly = { _tag: "CookieNotWritableError", reason: "read-only", cookieName }
+    expect(effectApi).toEqual([readOnly, readOnly])
     await screenshot("read-only")
 
     // Uncaught, it reaches the segment's error boundary with the message
@@ -219,6 +254,7 @@ describe.runIf(enabled)("the Next.js example in Chromium", () => {
       .filter((line) => line.includes(digest) || line.includes("Cookies can only be modified"))
     const record = {
       caughtInServerComponent: caught,
+      effectApi,
       uncaught: { status: uncaught?.status(), message, digest },
       logged,
     }
@@ -240,7 +276,31 @@ describe.runIf(enabled)("the Next.js example in Chromium", () => {
     await screenshot("signed-out")
     const edge = await page.goto(url("/api/edge"))
     expect(await edge?.json()).toEqual({ via: "edge", runtime: "edge", username: null, counter: 0 })
+    // The Effect route's typed failure (NotSignedIn), answered by its onError.
+    const refused = await page.evaluate(async () => {
+      const response = await fetch("/api/effect", { method: "POST" })
+      return { status: response.status, body: await response.json() }
+    })
+    expect(refused).toEqual({ status: 401, body: { error: "sign in first" } })
     expect(serverErrors).toEqual([])
+  }, 30_000)
+
+  it("the Effect runtime is built once per server bundle, and not again however many requests follow", async () => {
+    const built = () =>
+      server!
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("Effect runtime built")).length
+    const before = built()
+    // The Route Handlers' bundle, and the pages' (with their Server Actions).
+    expect(before).toBeGreaterThanOrEqual(1)
+    expect(before).toBeLessThanOrEqual(3)
+    for (let i = 0; i < 5; i++) {
+      expect((await page.goto(url("/read-only")))?.status()).toBe(200)
+      expect(await page.evaluate(() => fetch("/api/effect").then((response) => response.status))).toBe(200)
+    }
+    expect(built()).toBe(before)
+    console.info(`the Effect runtime was built ${before} time(s), once per server bundle that used it`)
   }, 30_000)
 
   it("a production server without SESSION_PASSWORD refuses to start, and prints no password", async () => {

@@ -3,6 +3,7 @@ import { cookies } from "next/headers"
 import Link from "next/link"
 import { type SessionData, sessionOptions } from "../lib/session"
 import { signIn, signOut } from "./actions"
+import { addOne } from "./effect-actions"
 
 /** A Server Component: it reads the session, and only reads (see /read-only). */
 export default async function Home({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
@@ -54,6 +55,11 @@ export default async function Home({ searchParams }: { searchParams: Promise<Rec
           The <Link href="/dashboard">dashboard</Link> is guarded by <code>proxy.ts</code> and changes the counter
           through a Route Handler, a <code>pages/api</code> route and an edge route.
         </p>
+        <form action={addOne}>
+          <button id="add-effect-action" type="submit">
+            +1 via a Server Action (Effect API)
+          </button>
+        </form>
         <form action={signOut}>
           <button id="sign-out" type="submit" className="secondary">
             Sign out

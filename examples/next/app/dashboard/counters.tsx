@@ -2,11 +2,12 @@
 
 import { useState } from "react"
 
-/** The three places outside React that read and write the same session. */
+/** The places outside React that read and write the same session. */
 const endpoints = [
   { id: "route", label: "Route Handler", url: "/api/session" },
   { id: "pages", label: "pages/api", url: "/api/visits" },
   { id: "edge", label: "Edge route", url: "/api/edge" },
+  { id: "effect", label: "Route Handler (Effect API)", url: "/api/effect" },
 ] as const
 
 export function Counters() {

@@ -1,6 +1,10 @@
+import { Effect } from "effect"
+import { CookieStore } from "effect-iron-session"
+import * as Next from "effect-iron-session/Next"
 import { getIronSession } from "effect-iron-session/promise"
 import { cookies } from "next/headers"
 import Link from "next/link"
+import { AppRuntime, UserSession } from "../../lib/effect"
 import { type SessionData, sessionOptions } from "../../lib/session"
 
 /** What a thrown value looks like, without relying on its English message. */
@@ -17,6 +21,8 @@ const inspect = (error: unknown) => {
     prototypes,
     message: error.message,
     digest: (error as { digest?: unknown }).digest ?? null,
+    // A method name, which minifying keeps: one of the signals the Effect API goes by.
+    staticCallable: typeof (error.constructor as { callable?: unknown }).callable === "function",
     ownProperties: Object.getOwnPropertyNames(error),
     cause: error.cause === undefined ? null : String(error.cause),
   }
@@ -38,6 +44,24 @@ export default async function ReadOnly() {
     thrown = error
   }
 
+  // The Effect API: the same write is a typed CookieNotWritableError (read-only), whatever Next's build.
+  const write = Effect.flip(UserSession.set({ lastSeen: Date.now() }))
+  const refused = await Next.run(AppRuntime, write)
+  // Through a cookies()-shaped wrapper, which hides what marks the store read-only, the write reaches
+  // Next; its error is recognised all the same, although production builds minify its class.
+  const store = await cookies()
+  const wrapper = CookieStore.fromNextCookies({
+    get: (name) => store.get(name),
+    getAll: () => store.getAll(),
+    set: (name, value, options) => store.set(name, value, options),
+  })
+  const thrownByNext = await Next.run(AppRuntime, Effect.provideService(write, CookieStore.CookieStore, wrapper))
+  const effectApi = [refused, thrownByNext].map((error) => ({
+    _tag: error._tag,
+    reason: "reason" in error ? error.reason : null,
+    cookieName: "cookieName" in error ? error.cookieName : null,
+  }))
+
   return (
     <>
       <h1>Read-only cookies</h1>
@@ -50,6 +74,15 @@ export default async function ReadOnly() {
           Sessions are saved in Server Actions, Route Handlers, <code>pages/api</code> routes and <code>proxy.ts</code>.{" "}
           <Link href="/read-only/uncaught">Without the try/catch</Link>, the error reaches the nearest error boundary.
         </p>
+      </section>
+      <section>
+        <h2>With the Effect API</h2>
+        <p>
+          <code>Next.run</code> gives the Effect the same read-only <code>cookies()</code>: the session reads, and a
+          write fails with a typed error instead, first as the store is, then through a wrapper that lets the write
+          reach Next:
+        </p>
+        <pre id="effect-save-error">{JSON.stringify(effectApi, null, 2)}</pre>
       </section>
     </>
   )
