@@ -107,6 +107,58 @@ describe("the size budget", () => {
     }),
   )
 
+  it.effect("an empty whole cookie beside chunks does not hide them: the chunks are read", () =>
+    Effect.gen(function* () {
+      const session = yield* make({ chunk: true })
+      const { store } = yield* request(session.set(notes(5000)))
+      const read = yield* request(session.get, new Map([["s", ""], ...store.cookies]))
+      expect(read.result).toEqual(Either.right(Option.some(notes(5000))))
+    }),
+  )
+
+  it.effect("an empty chunk ends the seal: the chunks after it are not joined to the ones before", () =>
+    Effect.gen(function* () {
+      const session = yield* make({ chunk: true })
+      const { store } = yield* request(session.set(notes(5000)))
+      // The seal's two halves, with an empty chunk between them.
+      const split = new Map([
+        ["s.0", store.cookies.get("s.0")!],
+        ["s.1", ""],
+        ["s.2", store.cookies.get("s.1")!],
+      ])
+      const read = yield* request(Effect.all([session.get, session.rejection]), split)
+      expect(read.result).toEqual(
+        Either.right([Option.none(), Option.some(expect.objectContaining({ _tag: "BadSealError" }))]),
+      )
+    }),
+  )
+
+  it.effect("a write expires stale chunks up to name.3 and leaves a fifth, not the session's, alone", () =>
+    Effect.gen(function* () {
+      const session = yield* make({ chunk: true })
+      const { store } = yield* request(session.set(notes(10_000)))
+      const withFifth = new Map([...store.cookies, ["s.4", "someone else's"]])
+      const shrunk = yield* request(session.set(notes(10)), withFifth)
+      expect(shrunk.store.setCookieHeaders.map((h) => h.split("=")[0])).toEqual(["s", "s.0", "s.1", "s.2", "s.3"])
+      expect([...shrunk.store.cookies.keys()]).toEqual(["s.4", "s"])
+    }),
+  )
+
+  it.effect("a chunk overhead of exactly 4096 bytes leaves no room for data, and is refused naming the overhead", () =>
+    Effect.gen(function* () {
+      const probe = yield* request((yield* make({ chunk: true })).set(notes(1)))
+      const header = probe.store.setCookieHeaders[0]!
+      // The attributes after the value: the same for every cookie of the session.
+      const suffix = bytes(header) - bytes(`s=${probe.store.cookies.get("s")}`)
+      const name = "n".repeat(4096 - suffix - bytes(".0="))
+      const { result, store } = yield* request((yield* make({ chunk: true, cookieName: name })).set(notes(10)))
+      const error = Option.getOrThrow(Either.getLeft(result))
+      expect(error).toMatchObject({ _tag: "CookieTooLargeError", overhead: 4096, limit: 4096 })
+      expect(error).not.toHaveProperty("chunks")
+      expect(store.setCookieHeaders).toEqual([])
+    }),
+  )
+
   it.effect("refuses a cookie name so long that a chunk has no room for data, saying so", () =>
     Effect.gen(function* () {
       const session = yield* make({ chunk: true, cookieName: "n".repeat(4060) })
@@ -220,6 +272,15 @@ describe("options checked when the layer is built", () => {
       }) {}
       const built = yield* Effect.flip(Layer.build(Bad.layer).pipe(Effect.scoped))
       expect(built).toMatchObject({ _tag: "InvalidOptionError", option: "cookieOptions" })
+    }),
+  )
+
+  it.effect("a missing cookie name's error says how to name it", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(make({ cookieName: "" }))
+      expect(error.message).toBe(
+        'The option `cookieName` is required: give the cookie a name unique to your app, such as "myapp_session".',
+      )
     }),
   )
 
