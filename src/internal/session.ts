@@ -665,11 +665,17 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
       metrics.reads.unsafeUpdate(1, tags)
       return isInvalidCookie(error) ? rejected(state, error) : Effect.die(error)
     }
+    // Only the opening's failure is rejected here: `decoded` reports its own
+    // rejections, and under the fail policy fails with them, which a catch
+    // around both would have reported a second time (onRejected twice).
     return isPromise(opened)
-      ? Effect.flatMap(
+      ? Effect.matchEffect(
           iron.attempt(() => opened, isInvalidCookie),
-          (o) => decoded(state, o),
-        ).pipe(Effect.catchAll((error) => rejected(state, error)))
+          {
+            onFailure: (error) => rejected(state, error),
+            onSuccess: (o) => decoded(state, o),
+          },
+        )
       : decoded(state, opened)
   }
 

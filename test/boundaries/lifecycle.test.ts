@@ -21,6 +21,7 @@ import {
   Metric,
   type MetricState,
   Option,
+  ParseResult,
   Schema,
   TestClock,
   Tracer,
@@ -781,6 +782,69 @@ describe("writes on the paths the common case skips", () => {
       // And a value the schema refuses is never looked at.
       expect(yield* write({ id: "one" } as never)).toMatchObject({ _tag: "CookieNotWritableError" })
       expect(closed.setCookieHeaders).toEqual([])
+    }),
+  )
+})
+
+describe("rejections on the asynchronous path", () => {
+  it.effect("on Web Crypto, a tampered seal is rejected as 'integrity', reported once", () =>
+    Effect.gen(function* () {
+      const rejections: Array<string> = []
+      const session = yield* make("async_tampered", {
+        onRejected: ({ error }) => Effect.sync(() => rejections.push(error._tag)),
+      })
+      const { store } = yield* request(session.set(ada))
+      const parts = store.cookies.get("async_tampered")!.split("*")
+      parts[4] = `${parts[4]!.startsWith("A") ? "B" : "A"}${parts[4]!.slice(1)}`
+      const tampered = new Map([["async_tampered", parts.join("*")]])
+      expect(yield* expectRejected(session, tampered, "integrity")).toMatchObject({
+        _tag: "BadSealError",
+        reason: "integrity",
+      })
+      expect(rejections).toEqual(["BadSealError"])
+    }).pipe(Effect.provide(Seal.layerWebCrypto)),
+  )
+
+  it.effect("on Web Crypto under the fail policy, a cookie the schema refuses is reported once", () =>
+    Effect.gen(function* () {
+      const rejections: Array<string> = []
+      const session = yield* Session.make({
+        schema: User,
+        cookieName: "async_fail",
+        password,
+        invalidCookie: "fail",
+        onRejected: ({ error }) => Effect.sync(() => rejections.push(error._tag)),
+      })
+      const labels = { cookie: "async_fail", reason: "schema-mismatch" }
+      const cookies = new Map([["async_fail", yield* Seal.seal({ id: "one" }, { password })]])
+      const out = yield* request(Effect.all([Effect.either(session.get), session.rejection]), cookies)
+      const [read, rejection] = value(out.result)
+      expect(Either.getLeft(read)).toEqual(Option.some(expect.objectContaining({ _tag: "SchemaMismatchError" })))
+      expect(Option.getOrThrow(rejection)._tag).toBe("SchemaMismatchError")
+      expect(rejections).toEqual(["SchemaMismatchError"])
+      expect(yield* counted("effect_iron_session_rejections", labels)).toBe(1)
+    }).pipe(Effect.provide(Seal.layerWebCrypto)),
+  )
+
+  it.effect("a schema whose asynchronous step refuses the data rejects the cookie as 'schema-mismatch'", () =>
+    Effect.gen(function* () {
+      const Name = Schema.Struct({ name: Schema.String })
+      const Checked = Schema.transformOrFail(Name, Name, {
+        strict: true,
+        decode: (name, _, ast) =>
+          Effect.zipRight(
+            Effect.sleep("1 millis"),
+            name.name === "" ? Effect.fail(new ParseResult.Type(ast, name, "empty")) : Effect.succeed(name),
+          ),
+        encode: ParseResult.succeed,
+      })
+      const session = yield* Session.make({ schema: Checked, cookieName: "async_refused", password })
+      const cookies = new Map([["async_refused", yield* Seal.seal({ name: "" }, { password })]])
+      const fiber = yield* Effect.fork(request(Effect.all([session.get, session.rejection]), cookies))
+      yield* TestClock.adjust("1 millis")
+      const [current, rejection] = value((yield* Effect.fromFiber(fiber)).result)
+      expect(current).toEqual(Option.none())
+      expect(Option.getOrThrow(rejection)).toMatchObject({ _tag: "SchemaMismatchError" })
     }),
   )
 })

@@ -133,6 +133,20 @@ describe("the size budget", () => {
     }),
   )
 
+  it.effect("a seal spread over five chunks is not read: only name.0 to name.3 are probed", () =>
+    Effect.gen(function* () {
+      const session = yield* make({ chunk: true })
+      const { store } = yield* request(session.set(notes(10_000)))
+      const sealed = [0, 1, 2, 3].map((i) => store.cookies.get(`s.${i}`)!).join("")
+      const size = Math.ceil(sealed.length / 5)
+      const five = new Map([0, 1, 2, 3, 4].map((i) => [`s.${i}`, sealed.slice(i * size, (i + 1) * size)]))
+      const read = yield* request(Effect.all([session.get, session.rejection]), five)
+      expect(read.result).toEqual(
+        Either.right([Option.none(), Option.some(expect.objectContaining({ _tag: "BadSealError" }))]),
+      )
+    }),
+  )
+
   it.effect("a write expires stale chunks up to name.3 and leaves a fifth, not the session's, alone", () =>
     Effect.gen(function* () {
       const session = yield* make({ chunk: true })
@@ -197,6 +211,20 @@ describe("the size budget", () => {
       expect([...grown.store.cookies.keys()]).toEqual(["s.0", "s.1"])
       const shrunk = yield* request(session.set(notes(10)), grown.store.cookies)
       expect([...shrunk.store.cookies.keys()]).toEqual(["s"])
+    }),
+  )
+})
+
+describe("data that is not JSON", () => {
+  it.effect("a value whose encoded form holds a Date fails the write with UnserializableDataError, naming where", () =>
+    Effect.gen(function* () {
+      const Stamped = Schema.Struct({ at: Schema.DateFromSelf })
+      const session = yield* Session.make({ schema: Stamped, cookieName: "stamped", password })
+      const { result, store } = yield* request(session.set({ at: new Date(0) }))
+      expect(Either.getLeft(result)).toEqual(
+        Option.some(expect.objectContaining({ _tag: "UnserializableDataError", path: ["at"], found: "Date" })),
+      )
+      expect(store.setCookieHeaders).toEqual([])
     }),
   )
 })
