@@ -50,6 +50,87 @@ export const equivalents = [
     replacements: ["true"],
     reason: "spans are made only by the Effect driver (internal.make), which the facade never builds.",
   },
+  // src/internal/session.ts
+  {
+    file: "src/internal/session.ts",
+    code: "export const identity: Codec<unknown> = {",
+    mutators: ["ObjectLiteral"],
+    replacements: ["{}"],
+    reason:
+      "identity is only the facade's codec, and the facade never calls a codec: it reads and writes through openCookie and writeSealed with the data as it is; only the Effect driver (make) calls one, and Session.make always gives it a schema's.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "{ discard: true },",
+    mutators: ["ObjectLiteral", "BooleanLiteral"],
+    replacements: ["{}", "false"],
+    reason:
+      "the Effect.all in rejected is the left side of a zipRight, whose result is dropped: collecting its results in an array instead of discarding them changes nothing anyone sees.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "if (now !== undefined) {",
+    mutators: ["BlockStatement"],
+    replacements: ["{}"],
+    reason:
+      "the synchronous decoding in decoded is a fast path: without it the same data goes through codec.decode, the Effect form of the same schema, which gives the same value or the same SchemaMismatchError, and then the same revocation check.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "if (Exit.isExit(reading)) {",
+    mutators: ["BlockStatement"],
+    replacements: ["{}"],
+    reason:
+      "keeping a read decided at once as state.read is a fast path: without it the same Exit goes through the Deferred path below, which records the same outcome in state.read and hands it to every reader.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "if (encoded !== undefined) {",
+    mutators: ["BlockStatement"],
+    replacements: ["{}"],
+    reason:
+      "the synchronous encoding in write is a fast path: without it the value goes through codec.encode (the Effect form of the same schema, the same SchemaMismatchError) and writeSealed under iron.attempt, which sorts its errors with the same isSaveError as the catch here.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "if (!isPromise(done)) {",
+    mutators: ["BlockStatement"],
+    replacements: ["{}"],
+    reason:
+      "recording a synchronous write at once is a fast path: without it the byte count goes through iron.attempt, which succeeds with a value that is not a Promise as it is, and the same wrote records it.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "const deadline = lifecycle === undefined || record === undefined ? undefined : deadlineOf(lifecycle, record)",
+    mutators: ["LogicalOperator"],
+    replacements: ["lifecycle === undefined && record === undefined"],
+    reason:
+      "writeSealed gets a record exactly when the session has a lifecycle (the Effect driver's recordFor makes one whenever there is a lifecycle; the facade has neither), so the two tests are always both true or both false, and || and && agree.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "if (lifecycle?.refresh === undefined || record === undefined || Option.isNone(value)) return Exit.void",
+    mutators: ["OptionalChaining"],
+    replacements: ["lifecycle.refresh"],
+    reason:
+      "refreshed runs only as readOnce's tap, which is added only when lifecycle?.refresh is set: lifecycle is never undefined here.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "(lifecycle?.absolute ??",
+    mutators: ["OptionalChaining"],
+    replacements: ["lifecycle.absolute"],
+    reason:
+      "signOutEverywhere reaches this line only when lifecycle?.revocation is set (without it, it is a defect before), so lifecycle is never undefined here.",
+  },
+  {
+    file: "src/internal/session.ts",
+    code: "lifecycle?.idle ??",
+    mutators: ["OptionalChaining"],
+    replacements: ["lifecycle.idle"],
+    reason:
+      "signOutEverywhere reaches this line only when lifecycle?.revocation is set (without it, it is a defect before), so lifecycle is never undefined here.",
+  },
   // src/internal/iron.ts
   {
     file: "src/internal/iron.ts",

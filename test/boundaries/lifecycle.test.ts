@@ -475,6 +475,24 @@ describe("revocation at its edges", () => {
     }).pipe(Effect.provide(Revocation.layerMemory)),
   )
 
+  it.effect("a destroyed rolling session's copy stays refused until its deadline, past a shorter ttl", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(start)
+      const session = yield* make("revoked_rolling", {
+        rolling: { idle: "30 minutes" },
+        ttl: "10 minutes",
+        revocation: {},
+      })
+      const stolen = (yield* request(session.set(ada))).store.cookies
+      yield* TestClock.adjust("1 minute")
+      yield* request(session.destroy, stolen)
+      // Idle for 20 minutes: alive by its own deadline, though past the ttl.
+      yield* TestClock.adjust("19 minutes")
+      const out = yield* request(session.rejection, stolen)
+      expect(Option.getOrThrow(value(out.result))).toMatchObject({ _tag: "SessionRevokedError", reason: "session" })
+    }).pipe(Effect.provide(Revocation.layerMemory)),
+  )
+
   it.effect("a destroy while the store is down still clears the cookie, and warns that the id was not revoked", () =>
     Effect.gen(function* () {
       const options = { revocation: { onUnavailable: "fail-open" } } as const
@@ -589,6 +607,21 @@ describe("signOutEverywhere at its edges", () => {
       yield* request(session.signOutEverywhere, laptop)
       // An hour after sign-in the phone's seal has expired, but iron accepts it for a minute more.
       yield* TestClock.adjust(Duration.millis(3_600_000 + 30_000))
+      const out = yield* request(session.rejection, phone)
+      expect(Option.getOrThrow(value(out.result))).toMatchObject({ _tag: "SessionRevokedError", reason: "subject" })
+    }).pipe(Effect.provide(Revocation.layerMemory)),
+  )
+  it.effect("holds for a session that never expires most of a year later", () =>
+    Effect.gen(function* () {
+      const session = yield* make("everywhere_forever", {
+        ttl: Duration.infinity,
+        revocation: { subject: (user) => String(user.id) },
+      })
+      const phone = (yield* request(session.set(ada))).store.cookies
+      const laptop = (yield* request(session.set(ada))).store.cookies
+      yield* TestClock.adjust("1 minute")
+      yield* request(session.signOutEverywhere, laptop)
+      yield* TestClock.adjust("300 days")
       const out = yield* request(session.rejection, phone)
       expect(Option.getOrThrow(value(out.result))).toMatchObject({ _tag: "SessionRevokedError", reason: "subject" })
     }).pipe(Effect.provide(Revocation.layerMemory)),
