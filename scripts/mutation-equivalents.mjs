@@ -129,7 +129,7 @@ export const equivalents = [
     mutators: ["OptionalChaining"],
     replacements: ["lifecycle.idle"],
     reason:
-      "signOutEverywhere reaches this line only when lifecycle?.revocation is set (without it, it is a defect before), so lifecycle is never undefined here.",
+      "as on the line above: signOutEverywhere gets here only with lifecycle?.revocation set, so lifecycle is never undefined when its idle timeout is read.",
   },
   // src/internal/iron.ts
   {

@@ -264,6 +264,21 @@ describe("idle and absolute timeouts", () => {
     }),
   )
 
+  it.effect("a session written near the end of its lifetime seals until the absolute deadline, not idle-later", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(start)
+      const session = yield* make("near_end", { rolling: { idle: "30 minutes", absolute: "1 hour" } })
+      let cookies = (yield* request(session.set(ada))).store.cookies
+      yield* TestClock.adjust("20 minutes")
+      cookies = (yield* request(session.set(ada), cookies)).store.cookies
+      expect((yield* sealOf(cookies.get("near_end"))).expiration).toBe(start + 50 * 60_000)
+      yield* TestClock.adjust("25 minutes")
+      cookies = (yield* request(session.set(ada), cookies)).store.cookies
+      // Idle would allow until 75 minutes after sign-in; the lifetime ends at 60.
+      expect((yield* sealOf(cookies.get("near_end"))).expiration).toBe(start + 60 * 60_000)
+    }),
+  )
+
   it.effect("a session idle for days is still rejected as idle, not as an expired seal", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(start)
