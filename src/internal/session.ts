@@ -665,11 +665,17 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
       metrics.reads.unsafeUpdate(1, tags)
       return isInvalidCookie(error) ? rejected(state, error) : Effect.die(error)
     }
+    // Only the opening's failure is rejected here: `decoded` reports its own
+    // rejections, and under the fail policy fails with them, which a catch
+    // around both would have reported a second time (onRejected twice).
     return isPromise(opened)
-      ? Effect.flatMap(
+      ? Effect.matchEffect(
           iron.attempt(() => opened, isInvalidCookie),
-          (o) => decoded(state, o),
-        ).pipe(Effect.catchAll((error) => rejected(state, error)))
+          {
+            onFailure: (error) => rejected(state, error),
+            onSuccess: (o) => decoded(state, o),
+          },
+        )
       : decoded(state, opened)
   }
 
@@ -793,7 +799,12 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
   const revokeId = (record: iron.SessionRecord | undefined) => {
     const revocation = lifecycle?.revocation
     if (revocation === undefined || record === undefined) return Exit.void
-    const until = deadlineOf(lifecycle!, record) ?? record.writtenAt + (config.sealer.ttl ?? 365 * 86_400_000)
+    // Without timeouts the seal's expiration ends the session, and iron still
+    // accepts a seal for its minute of clock skew after it: the id stays revoked
+    // that minute too, or a copy of the cookie would open again for it.
+    const until =
+      deadlineOf(lifecycle!, record) ??
+      record.writtenAt + (config.sealer.ttl ?? 365 * 86_400_000) + iron.TIMESTAMP_SKEW_MS
     return Effect.catchAll(revocation.store.revokeSession(record.id, until), (error) =>
       Effect.logWarning("session id not revoked: the revocation store is unavailable").pipe(
         Effect.annotateLogs({ cookieName, store: error.store }),
@@ -891,7 +902,13 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
         Effect.flatMap(current(state, cookies), (value) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
             const subject = Option.isSome(value) ? revocation.subject?.(value.value) : undefined
-            const retain = now + (lifecycle?.absolute ?? lifecycle?.idle ?? config.sealer.ttl ?? 365 * 86_400_000)
+            // As in revokeId: a session without timeouts lives until its seal's
+            // expiration and iron's minute of skew after it.
+            const retain =
+              now +
+              (lifecycle?.absolute ??
+                lifecycle?.idle ??
+                (config.sealer.ttl ?? 365 * 86_400_000) + iron.TIMESTAMP_SKEW_MS)
             const revoke = subject === undefined ? Effect.void : revocation.store.revokeSubject(subject, now, retain)
             return Effect.zipRight(revoke, destroy(state, cookies))
           }),
