@@ -3,13 +3,11 @@ import { SystemError } from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import {
-  Cause,
   Clock,
   Config,
   ConfigProvider,
   Deferred,
   Effect,
-  Exit,
   Fiber,
   Layer,
   Metric,
@@ -22,18 +20,11 @@ import {
 } from "effect"
 import { Errors, Revocation } from "effect-iron-session"
 import { Redis } from "ioredis"
+import { failureOf } from "./helpers/exit.js"
 import { type RedisServer, redisServerAvailable, startRedisServer } from "./helpers/redis.js"
 
 const hour = 3_600_000
 const day = 24 * hour
-
-/** The typed failure of an exit, or a thrown error saying what came instead. */
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit)) throw new Error(`expected a failure, got ${JSON.stringify(exit.value)}`)
-  const failure = Cause.failureOption(exit.cause)
-  if (Option.isNone(failure)) throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
-  return failure.value
-}
 
 /** How many lookups a store has counted with this result so far. */
 const counted = (store: string, result: "ok" | "revoked" | "unavailable") =>

@@ -1,21 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as HapiIron from "@hapi/iron"
-import {
-  Cause,
-  Clock,
-  Config,
-  ConfigProvider,
-  Duration,
-  Effect,
-  Exit,
-  Layer,
-  Redacted,
-  Schema,
-  TestClock,
-} from "effect"
+import { Clock, Config, ConfigProvider, Duration, Effect, Layer, Redacted, Schema, TestClock } from "effect"
 import { Errors, Seal } from "effect-iron-session"
 import { webCrypto } from "../src/internal/crypto/web.js"
 import * as iron from "../src/internal/iron.js"
+import { failureOf } from "./helpers/exit.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
 const other = "another-password-which-is-also-32-characters-long"
@@ -26,13 +15,6 @@ const backends = [
   ["node:crypto", onNode],
   ["Web Crypto", Seal.layerWebCrypto],
 ] as const
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit)) throw new Error(`expected a failure, got ${JSON.stringify(exit.value)}`)
-  const failure = Cause.failureOption(exit.cause)
-  if (failure._tag === "None") throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
-  return failure.value
-}
 
 for (const [name, layer] of backends) {
   describe(`Seal on ${name}`, () => {

@@ -16,6 +16,7 @@ import type { IronCrypto, ParsedSeal } from "../../src/internal/crypto/types.js"
 import { OpenFailure } from "../../src/internal/crypto/types.js"
 import { webCrypto } from "../../src/internal/crypto/web.js"
 import * as iron from "../../src/internal/iron.js"
+import { failureOf } from "../helpers/exit.js"
 import { BAD_PADDING_BLOCK, encrypt, forge, mac } from "./forge.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
@@ -25,13 +26,6 @@ const backends = [
   ["node:crypto", Layer.succeed(Seal.CryptoBackend, Seal.backends.node!), nodeCrypto!],
   ["Web Crypto", Seal.layerWebCrypto, webCrypto],
 ] as const
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
-  if (Exit.isSuccess(exit)) throw new Error(`expected a failure, got ${JSON.stringify(exit.value)}`)
-  const failure = Cause.failureOption(exit.cause)
-  if (failure._tag === "None") throw new Error(`expected a typed failure, got ${Cause.pretty(exit.cause)}`)
-  return failure.value
-}
 
 /** What the facade's unsealData gives for a seal, and the reasons its onUnsealError heard. */
 const facadeUnseal = async (seal: string, pw: Facade.Password = password) => {
