@@ -104,6 +104,31 @@ const callRoute = (handlers: Record<string, unknown>, request: NextRequest) => {
 }
 
 /**
+ * Next's own request store for one request to `/`, as its server makes one
+ * (the fields Next 16 requires, the rest left empty); `onUpdateCookies`
+ * receives the `Set-Cookie` headers Next would send.
+ */
+const nextRequestStore = (
+  phase: "render" | "action",
+  headers: Headers,
+  onUpdateCookies?: (cookies: Array<string>) => void,
+) =>
+  createRequestStore({
+    phase,
+    headers,
+    onUpdateCookies,
+    url: { pathname: "/", search: "" },
+    rootParams: {},
+    implicitTags: { tags: [], expirationsByCacheKind: new Map() } as never,
+    resumeDataCache: null,
+    previewProps: undefined as never,
+    isHmrRefresh: false,
+    serverComponentsHmrCache: undefined,
+    hmrRefreshHash: undefined,
+    stagedFallbackParams: null,
+  })
+
+/**
  * Runs `f` inside a request as Next sets one up for a page: its request store
  * and `cookies()`, in `phase` (`render` for a Server Component, `action` for a
  * Server Action). Returns what `f` gave and the `Set-Cookie` headers Next
@@ -115,21 +140,8 @@ const inRequest = async <A>(
   f: (store: { phase: string }) => Promise<A>,
 ) => {
   let setCookies: ReadonlyArray<string> = []
-  const requestStore = createRequestStore({
-    phase,
-    headers: new Headers({ cookie }),
-    onUpdateCookies: (cookies) => {
-      setCookies = cookies
-    },
-    url: { pathname: "/", search: "" },
-    rootParams: {},
-    implicitTags: { tags: [], expirationsByCacheKind: new Map() } as never,
-    resumeDataCache: null,
-    previewProps: undefined as never,
-    isHmrRefresh: false,
-    serverComponentsHmrCache: undefined,
-    hmrRefreshHash: undefined,
-    stagedFallbackParams: null,
+  const requestStore = nextRequestStore(phase, new Headers({ cookie }), (cookies) => {
+    setCookies = cookies
   })
   const workStore = createWorkStore({
     page: "/page",
@@ -320,20 +332,7 @@ describe("Next's read-only cookies, recognised without its wording", () => {
   it("the sealed store answers set, delete and clear with one function; writable stores do not", () => {
     expect(isNextReadOnlyStore(RequestCookiesAdapter.seal(new RequestCookies(headers())))).toBe(true)
     expect(isNextReadOnlyStore(MutableRequestCookiesAdapter.wrap(new RequestCookies(headers())))).toBe(false)
-    const requestStore = createRequestStore({
-      phase: "action",
-      headers: headers(),
-      onUpdateCookies: undefined,
-      url: { pathname: "/" },
-      rootParams: {},
-      implicitTags: { tags: [], expirationsByCacheKind: new Map() } as never,
-      resumeDataCache: null,
-      previewProps: undefined as never,
-      isHmrRefresh: false,
-      serverComponentsHmrCache: undefined,
-      hmrRefreshHash: undefined,
-      stagedFallbackParams: null,
-    })
+    const requestStore = nextRequestStore("action", headers())
     // What cookies() gives a Server Action or a Route Handler.
     expect(isNextReadOnlyStore(createCookiesWithMutableAccessCheck(requestStore))).toBe(false)
     expect(isNextReadOnlyStore({ get: () => undefined, set: () => undefined })).toBe(false)
