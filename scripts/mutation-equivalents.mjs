@@ -117,19 +117,11 @@ export const equivalents = [
   },
   {
     file: "src/internal/session.ts",
-    code: "(lifecycle?.absolute ??",
+    code: "const retain = now + (lifecycle?.absolute ?? lifecycle?.idle ?? sealOpensFor)",
     mutators: ["OptionalChaining"],
-    replacements: ["lifecycle.absolute"],
+    replacements: ["lifecycle.absolute", "lifecycle.idle"],
     reason:
-      "signOutEverywhere reaches this line only when lifecycle?.revocation is set (without it, it is a defect before), so lifecycle is never undefined here.",
-  },
-  {
-    file: "src/internal/session.ts",
-    code: "lifecycle?.idle ??",
-    mutators: ["OptionalChaining"],
-    replacements: ["lifecycle.idle"],
-    reason:
-      "as on the line above: signOutEverywhere gets here only with lifecycle?.revocation set, so lifecycle is never undefined when its idle timeout is read.",
+      "signOutEverywhere reaches this line only when lifecycle?.revocation is set (without it, it is a defect before), so lifecycle is never undefined when its timeouts are read.",
   },
   // src/internal/iron.ts
   // isDataError became isTagged(...) in main: its mutants are now the three tag names.

@@ -578,6 +578,11 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
   const { cookieName, codec, lifecycle } = config
   const rules = config as Resolved<unknown>
   const tags = [MetricLabel.make("cookie", cookieName)]
+  // How long a seal without timeouts still opens after it was written: its
+  // ttl (a year stands for "never expires") and iron's minute of clock skew
+  // after it. A revocation must last that long, or a copy of the cookie opens
+  // again for the last minute.
+  const sealOpensFor = (config.sealer.ttl ?? 365 * 86_400_000) + iron.TIMESTAMP_SKEW_MS
   // This session's state in each request, kept with the request's cookies.
   const key = {}
   const stateOf = <X = A>(cookies: Cookie.Cookies) => cookies.local(key, newState<X>)
@@ -799,12 +804,8 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
   const revokeId = (record: iron.SessionRecord | undefined) => {
     const revocation = lifecycle?.revocation
     if (revocation === undefined || record === undefined) return Exit.void
-    // Without timeouts the seal's expiration ends the session, and iron still
-    // accepts a seal for its minute of clock skew after it: the id stays revoked
-    // that minute too, or a copy of the cookie would open again for it.
-    const until =
-      deadlineOf(lifecycle!, record) ??
-      record.writtenAt + (config.sealer.ttl ?? 365 * 86_400_000) + iron.TIMESTAMP_SKEW_MS
+    // Without timeouts the seal's expiration (and iron's skew) ends the session.
+    const until = deadlineOf(lifecycle!, record) ?? record.writtenAt + sealOpensFor
     return Effect.catchAll(revocation.store.revokeSession(record.id, until), (error) =>
       Effect.logWarning("session id not revoked: the revocation store is unavailable").pipe(
         Effect.annotateLogs({ cookieName, store: error.store }),
@@ -902,13 +903,7 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
         Effect.flatMap(current(state, cookies), (value) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
             const subject = Option.isSome(value) ? revocation.subject?.(value.value) : undefined
-            // As in revokeId: a session without timeouts lives until its seal's
-            // expiration and iron's minute of skew after it.
-            const retain =
-              now +
-              (lifecycle?.absolute ??
-                lifecycle?.idle ??
-                (config.sealer.ttl ?? 365 * 86_400_000) + iron.TIMESTAMP_SKEW_MS)
+            const retain = now + (lifecycle?.absolute ?? lifecycle?.idle ?? sealOpensFor)
             const revoke = subject === undefined ? Effect.void : revocation.store.revokeSubject(subject, now, retain)
             return Effect.zipRight(revoke, destroy(state, cookies))
           }),
