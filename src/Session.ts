@@ -247,6 +247,14 @@ export interface Session<A, E = never> {
    */
   readonly signedInAt: Effect.Effect<Option.Option<Date>, E, CookieStore.CookieStore>
   /**
+   * The session's id: random, given at sign-in (and by `regenerate`), the
+   * same for every write of the session after it. None without a session, or
+   * for a session that keeps no record (see {@link Options.track}). It is what
+   * revocation revokes, and what `Csrf` binds its tokens to; it is not a
+   * credential (the sealed cookie is), but keep it out of URLs and pages.
+   */
+  readonly id: Effect.Effect<Option.Option<string>, E, CookieStore.CookieStore>
+  /**
    * Succeeds when the user signed in within `maxAge` (`"10 minutes"`), for
    * sensitive actions (change the password, delete the account); fails with
    * `SessionNotFreshError` otherwise, or without a sign-in on record.
@@ -323,6 +331,7 @@ const fromEngine = <A, E>(engine: internal.Engine<A>): Session<A, E> =>
     destroy: withCookies(engine.destroy),
     rejection: withCookies(engine.rejection),
     signedInAt: withCookies(engine.signedInAt),
+    id: withCookies(engine.id),
     requireFresh: (maxAge: Duration.DurationInput) => withCookies((cookies) => engine.requireFresh(cookies, maxAge)),
     regenerate: withCookies(engine.regenerate),
     signOutEverywhere: withCookies(engine.signOutEverywhere),
@@ -467,6 +476,8 @@ export interface TagClass<Self, Id extends string, A, E> extends Context.TagClas
   readonly rejection: Effect.Effect<Option.Option<InvalidCookieError>, never, Self | CookieStore.CookieStore>
   /** When the user signed in (sessions with a record). */
   readonly signedInAt: Effect.Effect<Option.Option<Date>, E, Self | CookieStore.CookieStore>
+  /** The session's id, given at sign-in (sessions with a record). */
+  readonly id: Effect.Effect<Option.Option<string>, E, Self | CookieStore.CookieStore>
   /** Fails with `SessionNotFreshError` unless the user signed in within `maxAge`. */
   readonly requireFresh: (
     maxAge: Duration.DurationInput,
@@ -520,6 +531,7 @@ export const Tag =
       destroy: Effect.flatMap(tag, (s) => s.destroy),
       rejection: Effect.flatMap(tag, (s) => s.rejection),
       signedInAt: Effect.flatMap(tag, (s) => s.signedInAt),
+      id: Effect.flatMap(tag, (s) => s.id),
       requireFresh: (maxAge: Duration.DurationInput) => Effect.flatMap(tag, (s) => s.requireFresh(maxAge)),
       regenerate: Effect.flatMap(tag, (s) => s.regenerate),
       signOutEverywhere: Effect.flatMap(tag, (s) => s.signOutEverywhere),

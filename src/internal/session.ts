@@ -563,6 +563,7 @@ export interface Engine<A> {
   readonly destroy: (cookies: Cookie.Cookies) => Effect.Effect<void, CookieNotWritableError>
   readonly rejection: (cookies: Cookie.Cookies) => Effect.Effect<Option.Option<InvalidCookieError>>
   readonly signedInAt: (cookies: Cookie.Cookies) => Effect.Effect<Option.Option<Date>, InvalidCookieError>
+  readonly id: (cookies: Cookie.Cookies) => Effect.Effect<Option.Option<string>, InvalidCookieError>
   readonly requireFresh: (
     cookies: Cookie.Cookies,
     maxAge: Duration.DurationInput,
@@ -825,12 +826,15 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
       }),
     )
 
-  const signedInAt = (state: RequestState<A>, cookies: Cookie.Cookies) =>
-    Effect.map(current(state, cookies), (value) =>
-      Option.isNone(value) || state.record === undefined
-        ? Option.none<Date>()
-        : Option.some(new Date(state.record.signedInAt)),
-    )
+  /** A field of the current record: none without a session or a record. */
+  const ofRecord =
+    <X>(field: (record: iron.SessionRecord) => X) =>
+    (state: RequestState<A>, cookies: Cookie.Cookies) =>
+      Effect.map(current(state, cookies), (value) =>
+        Option.isNone(value) || state.record === undefined ? Option.none<X>() : Option.some(field(state.record)),
+      )
+  const signedInAt = ofRecord((record) => new Date(record.signedInAt))
+  const idOf = ofRecord((record) => record.id)
 
   return {
     cookieName,
@@ -863,6 +867,7 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
       )
     },
     signedInAt: (cookies) => signedInAt(stateOf(cookies), cookies),
+    id: (cookies) => idOf(stateOf(cookies), cookies),
     requireFresh: (cookies, maxAge) =>
       Effect.flatMap(Effect.zip(signedInAt(stateOf(cookies), cookies), Clock.currentTimeMillis), ([at, now]) => {
         const limit = Duration.toMillis(Duration.decode(maxAge))
