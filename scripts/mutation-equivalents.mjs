@@ -101,27 +101,11 @@ export const equivalents = [
   },
   {
     file: "src/internal/session.ts",
-    code: "const deadline = lifecycle === undefined || record === undefined ? undefined : deadlineOf(lifecycle, record)",
-    mutators: ["LogicalOperator"],
-    replacements: ["lifecycle === undefined && record === undefined"],
-    reason:
-      "writeSealed gets a record exactly when the session has a lifecycle (the Effect driver's recordFor makes one whenever there is a lifecycle; the facade has neither), so the two tests are always both true or both false, and || and && agree.",
-  },
-  {
-    file: "src/internal/session.ts",
     code: "if (lifecycle?.refresh === undefined || record === undefined || Option.isNone(value)) return Exit.void",
     mutators: ["OptionalChaining"],
     replacements: ["lifecycle.refresh"],
     reason:
       "refreshed runs only as readOnce's tap, which is added only when lifecycle?.refresh is set: lifecycle is never undefined here.",
-  },
-  {
-    file: "src/internal/session.ts",
-    code: "const retain = now + (lifecycle?.absolute ?? lifecycle?.idle ?? sealOpensFor)",
-    mutators: ["OptionalChaining"],
-    replacements: ["lifecycle.absolute", "lifecycle.idle"],
-    reason:
-      "signOutEverywhere reaches this line only when lifecycle?.revocation is set (without it, it is a defect before), so lifecycle is never undefined when its timeouts are read.",
   },
   // src/internal/iron.ts
   // isDataError became isTagged(...) in main: its mutants are now the three tag names.

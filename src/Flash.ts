@@ -148,7 +148,8 @@ export const make = <A, I>(options: Options<A, I>): Effect.Effect<Flash<A>, Sess
       Effect.gen(function* () {
         const value = yield* reader.get
         const present = Option.isSome(value) || Option.isSome(yield* reader.rejection)
-        if (present) yield* reader.destroy
+        // A flash has no revocation, so its destroy only clears the cookie.
+        if (present) yield* Effect.catchTag(reader.destroy, "RevocationUnavailableError", Effect.die)
         return value
       }),
     )

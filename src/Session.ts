@@ -238,7 +238,11 @@ export interface Session<A, E = never> {
    * Expires the cookie (and any chunks) and empties the session. Terminal for
    * the request: a later `set` or `update` fails with `SessionDestroyedError`.
    */
-  readonly destroy: Effect.Effect<void, Errors.CookieNotWritableError, CookieStore.CookieStore>
+  readonly destroy: Effect.Effect<
+    void,
+    Errors.CookieNotWritableError | Errors.RevocationUnavailableError,
+    CookieStore.CookieStore
+  >
   /** Why this request's cookie was not used, if it was not. */
   readonly rejection: Effect.Effect<Option.Option<InvalidCookieError>, never, CookieStore.CookieStore>
   /**
@@ -268,7 +272,7 @@ export interface Session<A, E = never> {
    * revocation on, the old id is revoked. Call it right after signing in. On an
    * empty session it applies to the next write.
    */
-  readonly regenerate: Effect.Effect<void, SaveError | E, CookieStore.CookieStore>
+  readonly regenerate: Effect.Effect<void, SaveError | Errors.RevocationUnavailableError | E, CookieStore.CookieStore>
   /**
    * Signs the user out everywhere: revokes every session of the current
    * value's subject signed in before now, and destroys this one. Needs
@@ -356,6 +360,7 @@ const millisOf = (option: string, value: Duration.DurationInput | undefined) =>
 /** The lifecycle options, read from Config where given and checked. */
 const lifecycleOf = <A, I, P extends Policy>(
   options: Options<A, I, P>,
+  ttlGiven: boolean,
 ): Effect.Effect<internal.Lifecycle | undefined, LayerError> =>
   Effect.gen(function* () {
     const { rolling, revocation } = options
@@ -380,6 +385,7 @@ const lifecycleOf = <A, I, P extends Policy>(
       idle,
       absolute,
       refresh: refresh ?? (idle === undefined ? undefined : Math.floor(idle / 2)),
+      capByTtl: ttlGiven,
       revocation:
         revocation === undefined
           ? undefined
@@ -416,7 +422,7 @@ export const make = <A, I, P extends Policy = "reset">(
       options.cookieOptions === undefined ? {} : yield* config.configuredFields(options.cookieOptions)
     const attributes = Cookie.fromCookieOptions(cookieOptions)
     if (attributes instanceof InvalidOptionError) return yield* attributes
-    const lifecycle = yield* lifecycleOf(options)
+    const lifecycle = yield* lifecycleOf(options, ttl !== undefined)
     const purpose = options.purpose === true ? cookieName : yield* config.configured(options.purpose)
     const resolved = internal.resolve(backend as unknown as IronCrypto, {
       cookieName,
@@ -471,7 +477,11 @@ export interface TagClass<Self, Id extends string, A, E> extends Context.TagClas
   /** Writes the current value again, with a fresh ttl; nothing for an empty session. */
   readonly save: Effect.Effect<void, SaveError | E, Self | CookieStore.CookieStore>
   /** Expires the cookie and its chunks; terminal for the request. */
-  readonly destroy: Effect.Effect<void, Errors.CookieNotWritableError, Self | CookieStore.CookieStore>
+  readonly destroy: Effect.Effect<
+    void,
+    Errors.CookieNotWritableError | Errors.RevocationUnavailableError,
+    Self | CookieStore.CookieStore
+  >
   /** Why this request's cookie was not used, if it was not. */
   readonly rejection: Effect.Effect<Option.Option<InvalidCookieError>, never, Self | CookieStore.CookieStore>
   /** When the user signed in (sessions with a record). */
@@ -483,7 +493,11 @@ export interface TagClass<Self, Id extends string, A, E> extends Context.TagClas
     maxAge: Duration.DurationInput,
   ) => Effect.Effect<void, Errors.SessionNotFreshError | E, Self | CookieStore.CookieStore>
   /** A new id and sign-in time, written now; the old id revoked with revocation on. */
-  readonly regenerate: Effect.Effect<void, SaveError | E, Self | CookieStore.CookieStore>
+  readonly regenerate: Effect.Effect<
+    void,
+    SaveError | Errors.RevocationUnavailableError | E,
+    Self | CookieStore.CookieStore
+  >
   /** Revokes every session of the current subject signed in before now, and destroys this one. */
   readonly signOutEverywhere: Effect.Effect<
     void,

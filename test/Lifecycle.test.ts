@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import {
+  Clock,
   Duration,
   Effect,
   Either,
@@ -137,19 +138,26 @@ describe("a rolling session", () => {
   )
 
   it.effect(
-    "reads a cookie from before rolling was on until its seal expires, and gives it a record on the next write",
+    "reads a cookie from before rolling was on within its idle timeout from when it was sealed, and keeps that sign-in on the next write",
     () =>
       Effect.gen(function* () {
-        const legacy = yield* Seal.seal(ada, { password, ttl: "1 hour" })
+        // Sealed with the session's ttl (iron-session's 14 days), so its write time is its expiration less the ttl.
+        const legacy = yield* Seal.seal(ada, { password })
+        const sealedAt = yield* Clock.currentTimeMillis
         const cookies = new Map([["roll", legacy]])
+        yield* TestClock.adjust("5 minutes")
         const read = yield* request(Rolling.get, cookies)
         expect(value(read.result)).toEqual(Option.some(ada))
         expect(read.store.setCookieHeaders).toEqual([])
         const written = yield* request(Rolling.set(ada), cookies)
-        expect(yield* recordIn(written.store.cookies.get("roll"))).toMatchObject({ id: expect.any(String) })
-        yield* TestClock.adjust(Duration.minutes(61))
-        const expired = yield* request(Rolling.rejection, cookies)
-        expect(Option.getOrThrow(value(expired.result))._tag).toBe("SealExpiredError")
+        // The record the write gives it starts no new lifetime: signed in when it was sealed.
+        expect(yield* recordIn(written.store.cookies.get("roll"))).toMatchObject({
+          id: expect.stringMatching(/^seal\./),
+          in: sealedAt,
+        })
+        yield* TestClock.adjust("26 minutes")
+        const idle = yield* request(Rolling.rejection, cookies)
+        expect(Option.getOrThrow(value(idle.result))).toMatchObject({ _tag: "SessionExpiredError", reason: "idle" })
       }).pipe(Effect.provide(Rolling.layer)),
   )
 

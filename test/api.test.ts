@@ -218,7 +218,10 @@ describe("the exact types of the Effect API", () => {
       (f: (current: Option.Option<User>) => User) => Effect.Effect<void, SaveError, Auth | Store>
     >()
     expectTypeOf(Auth.save).toEqualTypeOf<Effect.Effect<void, SaveError, Auth | Store>>()
-    expectTypeOf(Auth.destroy).toEqualTypeOf<Effect.Effect<void, Errors.CookieNotWritableError, Auth | Store>>()
+    // destroy and regenerate revoke the old id with revocation on, and say when the store could not take it.
+    expectTypeOf(Auth.destroy).toEqualTypeOf<
+      Effect.Effect<void, Errors.CookieNotWritableError | Errors.RevocationUnavailableError, Auth | Store>
+    >()
     expectTypeOf(Auth.rejection).toEqualTypeOf<Effect.Effect<Option.Option<InvalidCookie>, never, Auth | Store>>()
     expectTypeOf(Auth.layer).toEqualTypeOf<Layer.Layer<Auth, ConfigError.ConfigError | OptionsError>>()
     // The lifecycle operations.
@@ -226,7 +229,9 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf(Auth.requireFresh).toEqualTypeOf<
       (maxAge: Duration.DurationInput) => Effect.Effect<void, Errors.SessionNotFreshError, Auth | Store>
     >()
-    expectTypeOf(Auth.regenerate).toEqualTypeOf<Effect.Effect<void, SaveError, Auth | Store>>()
+    expectTypeOf(Auth.regenerate).toEqualTypeOf<
+      Effect.Effect<void, SaveError | Errors.RevocationUnavailableError, Auth | Store>
+    >()
     expectTypeOf(Auth.signOutEverywhere).toEqualTypeOf<
       Effect.Effect<void, Errors.RevocationUnavailableError | Errors.CookieNotWritableError, Auth | Store>
     >()

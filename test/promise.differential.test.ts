@@ -1426,6 +1426,21 @@ describe("promise facade vs iron-session 9: safety rules shared with the Effect 
     expect(ours).toEqual({ keys: ["theme"], copiedRole: null })
   })
 
+  it("seals data with a key of the library's own under ~value, so no reader takes it for a record or a purpose", async () => {
+    const posted = { name: "Ada", "~session": { id: "forged", in: 8.64e15, at: 8.64e15 } }
+    const scenario: Scenario<unknown> = async (lib) => {
+      const sealed = await lib.sealData(posted, { password })
+      return {
+        own: await lib.unsealData(sealed, { password }),
+        byIronSession: await theirsLib.unsealData(sealed, { password }),
+      }
+    }
+    const { theirs, ours } = await both(scenario)
+    // iron-session seals the data as it is; ours wraps it, and reads it back as it was.
+    expect(theirs).toEqual({ own: posted, byIronSession: posted })
+    expect(ours).toEqual({ own: posted, byIronSession: { "~value": posted } })
+  })
+
   it("refuses data nested thousands of levels deep with a serializable-data error that names it, writing nothing", async () => {
     let deep: Data = { end: true }
     for (let i = 0; i < 4000; i++) deep = { a: deep }

@@ -36,6 +36,7 @@ export const TIMESTAMP_SKEW_MS = 60_000
 export const VERSION_MARKER = "~2"
 /** iron-session's default ttl. */
 export const DEFAULT_TTL: Duration.Duration = Duration.days(14)
+export const DEFAULT_TTL_MS = 14 * 86_400_000
 
 /** A checked password option: which password seals, and every password that unseals. */
 export interface Keyring {
@@ -143,7 +144,8 @@ interface CacheEntry {
 }
 
 /**
- * Seals already verified, by the whole seal, least recently used first.
+ * Seals already verified, least recently used first, by the part of the seal
+ * under the MAC (without its `~` suffix).
  *
  * Only a seal that passed its MAC and decrypted is ever stored, so a flood of
  * distinct garbage costs what it costs without a cache and evicts nothing.
@@ -266,13 +268,21 @@ const isPlainObject = (u: unknown): u is Record<string, unknown> =>
  * What is sealed: the data itself, or, when the seal is bound to a purpose or
  * carries a session record, an object with the data's own keys (or the data
  * under `~value`, when it is not an object or uses a reserved key) and
- * `~purpose` and `~session` beside them. Both sit inside the encryption and
+ * `~purpose` and `~session` beside them. Data with a reserved key of its own
+ * is always under `~value`. Both sit inside the encryption and
  * so under the MAC: nobody without the password can add, change or remove
  * them. To iron-session such a seal reads as the data with one or two extra
  * keys; a seal with neither feature is the data alone, as before.
  */
 const envelope = (data: unknown, purpose: string | undefined, record: SessionRecord | undefined): unknown => {
-  if (purpose === undefined && record === undefined) return data
+  // Only the library writes its reserved keys. Data that has one of its own
+  // (`Object.assign(session, body)` with a `~session` in the body) is wrapped
+  // under `~value` even with neither feature on; sealed as it is, a reader
+  // would take the key for the library's: a `~purpose` that opens under a
+  // purpose-bound reader, a `~session` read as an authentic record.
+  if (purpose === undefined && record === undefined) {
+    return isPlainObject(data) && Object.keys(data).some(isReserved) ? { [RESERVED_VALUE]: data } : data
+  }
   const extra = {
     ...(purpose === undefined ? {} : { [RESERVED_PURPOSE]: purpose }),
     ...(record === undefined
@@ -357,6 +367,12 @@ interface Parts {
   readonly parts: readonly [string, string, string, string, string, string, string, string]
 }
 
+/** A seal without its `~` suffix: the part the MAC covers. */
+export const macCovered = (sealed: string): string => {
+  const tilde = sealed.indexOf("~")
+  return tilde === -1 ? sealed : sealed.slice(0, tilde)
+}
+
 /**
  * The parts of a seal iron reads before anything else: the prefix, the part
  * count and the expiration. The `~2` marker (or any `~` suffix) is dropped
@@ -364,8 +380,7 @@ interface Parts {
  * select a code path; iron-session 9 ignores it for the same reason.
  */
 const envelopeOf = (sealed: string): Parts | undefined => {
-  const tilde = sealed.indexOf("~")
-  const raw = tilde === -1 ? sealed : sealed.slice(0, tilde)
+  const raw = macCovered(sealed)
   const parts = raw.split("*")
   if (parts.length !== 8 || parts[0] !== MAC_PREFIX) return undefined
   const expiration = parts[5] as string
@@ -449,7 +464,11 @@ export const openSealed = (
   checkExpiry = true,
 ): Opened | Promise<Opened> => {
   if (typeof sealed !== "string") throw malformed()
-  const hit = sealer.cache?.get(sealed)
+  // The cache is keyed on the part under the MAC: the `~` suffix is not, so a
+  // client could otherwise send one valid cookie with ever-new suffixes and
+  // push everyone else's seals out of the cache.
+  const key = macCovered(sealed)
+  const hit = sealer.cache?.get(key)
   if (hit !== undefined) {
     if (checkExpiry && hit.expiration !== undefined && hit.expiration <= now - TIMESTAMP_SKEW_MS) {
       throw expiredAt(String(hit.expiration))
@@ -475,7 +494,7 @@ export const openSealed = (
     if (expired) throw expiredAt(expiration)
     const expiresAt = expiration === "" ? undefined : Number(expiration)
     const result = opened(sealer, plain, expiresAt)
-    sealer.cache?.set(sealed, plain, expiresAt)
+    sealer.cache?.set(key, plain, expiresAt)
     return result
   }
   return isPromise(text) ? text.then(finish, openFailure) : finish(text)

@@ -131,6 +131,12 @@ export interface Lifecycle {
   readonly absolute: number | undefined
   /** Milliseconds after a write after which a read writes the session again, or `undefined` for never. */
   readonly refresh: number | undefined
+  /**
+   * The app gave a ttl beside the timeouts: it caps every seal too, so no
+   * seal outlives its ttl (see {@link deadlineOf}). Without one the timeouts
+   * alone decide, and the default ttl plays no part.
+   */
+  readonly capByTtl: boolean
   readonly revocation:
     | {
         readonly store: Revocation
@@ -197,6 +203,20 @@ export const resolve = <A>(crypto: IronCrypto, input: Input<A>): Resolved<A> | O
   }
   const bad = Cookie.checkCookie(cookieName, attributes, input.strictName)
   if (bad !== undefined) return bad
+  if (
+    input.lifecycle?.revocation !== undefined &&
+    sealer.ttl === undefined &&
+    timeouts(input.lifecycle) === undefined
+  ) {
+    // A revocation has to outlast every copy of the cookie, and such a copy
+    // never expires: the store would keep every signed-out id for ever, or
+    // (as it once did) forget it and let the copy back in.
+    return new InvalidOptionError({
+      option: "ttl",
+      reason:
+        'is Duration.infinity with revocation on and no rolling timeouts, so a revoked session could never be forgotten by the store. Give a ttl (such as "30 days") or rolling: { absolute: "30 days" }.',
+    })
+  }
   const expiry = Cookie.cookieWriter({ ...attributes, maxAge: 0 })
   return {
     cookieName,
@@ -276,6 +296,12 @@ export interface RequestState<A> {
   destroyed: boolean
   /** The session's record, as read or last written in this request (sessions with a lifecycle). */
   record: iron.SessionRecord | undefined
+  /**
+   * The record of the cookie the request brought, once its MAC held, even
+   * when the cookie was then refused (ended, revoked, the store down, data
+   * that no longer fits the schema): what signing out revokes.
+   */
+  presented: iron.SessionRecord | undefined
   /** The next write starts a new record (a new id, signed in now): see `regenerate`. */
   regenerate: boolean
 }
@@ -288,6 +314,7 @@ export const newState = <A>(): RequestState<A> => ({
   written: Option.none(),
   destroyed: false,
   record: undefined,
+  presented: undefined,
   regenerate: false,
 })
 
@@ -313,40 +340,105 @@ export const openCookie = (
   config: Resolved<unknown>,
   cookies: Cookie.Cookies,
   now: number,
+  seen?: (record: iron.SessionRecord) => void,
 ): iron.Opened | undefined | Promise<iron.Opened> => {
   const sealed = readSeal(cookies, config.cookieName)
   if (sealed === "") return undefined
-  const timed = timeouts(config.lifecycle)
-  if (timed === undefined) return iron.openSealed(config.sealer, sealed, now)
+  if (config.lifecycle === undefined) return iron.openSealed(config.sealer, sealed, now)
+  // Expiry is checked after the record is known: an authentic cookie that
+  // has ended still names its session, and signing out with it must revoke
+  // that id, or a thief's copy written later outlives the sign-out.
   const opened = iron.openSealed(config.sealer, sealed, now, false)
-  return opened instanceof Promise
-    ? opened.then((o) => checkTimeouts(timed, o, now))
-    : checkTimeouts(timed, opened, now)
+  const checked = (o: iron.Opened) => {
+    const authentic = withRecord(config, sealed, o, now)
+    seen?.(authentic.record!)
+    return checkTimeouts(config, authentic, now)
+  }
+  return opened instanceof Promise ? opened.then(checked) : checked(opened)
+}
+
+/** Ids given to cookies sealed without a record (see {@link withRecord}): never a random id's shape. */
+export const LEGACY_ID_PREFIX = "seal."
+
+/**
+ * A cookie sealed without a record (before `rolling` or `revocation` was
+ * turned on, or by iron-session or the facade on the same cookie) gets one
+ * derived from its seal, so that it is held to the same rules as every
+ * other: its id is its MAC (authentic, and the same for every copy of the
+ * cookie, so `destroy` revokes them all), and it counts as signed in and
+ * written when its seal was (its expiration less the ttl, never later than
+ * now; at the epoch for a seal that never expires). A write keeps that
+ * record, so the first write of such a copy starts no new lifetime.
+ */
+const withRecord = (config: Resolved<unknown>, sealed: string, opened: iron.Opened, now: number): iron.Opened => {
+  if (opened.record !== undefined) return opened
+  const raw = iron.macCovered(sealed)
+  const ttl = config.sealer.ttl ?? iron.DEFAULT_TTL_MS
+  const writtenAt = opened.expiration === undefined ? 0 : Math.min(now, opened.expiration - ttl)
+  return {
+    ...opened,
+    record: { id: LEGACY_ID_PREFIX + raw.slice(raw.lastIndexOf("*") + 1), signedInAt: writtenAt, writtenAt },
+  }
 }
 
 const timeouts = (lifecycle: Lifecycle | undefined) =>
   lifecycle !== undefined && (lifecycle.idle !== undefined || lifecycle.absolute !== undefined) ? lifecycle : undefined
 
-/** When a record's session ends: the earlier of its idle and its absolute deadline. */
-export const deadlineOf = (lifecycle: Lifecycle, record: iron.SessionRecord): number | undefined => {
-  const idle = lifecycle.idle === undefined ? undefined : record.writtenAt + lifecycle.idle
-  const absolute = lifecycle.absolute === undefined ? undefined : record.signedInAt + lifecycle.absolute
-  return idle === undefined ? absolute : absolute === undefined ? idle : Math.min(idle, absolute)
+const earliest = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b)
+
+/**
+ * When the seal of a write with `record` expires, or `undefined` for never:
+ * the earliest of its idle deadline, its absolute deadline and its ttl (the
+ * ttl counts beside timeouts only when the app gave one, see
+ * {@link Lifecycle.capByTtl}). One rule for what a write seals and for how
+ * long a revocation must last.
+ */
+export const deadlineOf = (config: Resolved<unknown>, record: iron.SessionRecord): number | undefined => {
+  const { lifecycle } = config
+  const ttl = config.sealer.ttl === undefined ? undefined : record.writtenAt + config.sealer.ttl
+  const timed = timeouts(lifecycle)
+  if (timed === undefined) return ttl
+  const idle = timed.idle === undefined ? undefined : record.writtenAt + timed.idle
+  const absolute = timed.absolute === undefined ? undefined : record.signedInAt + timed.absolute
+  return earliest(earliest(idle, absolute), timed.capByTtl ? ttl : undefined)
 }
 
-const checkTimeouts = (lifecycle: Lifecycle, opened: iron.Opened, now: number): iron.Opened => {
+/**
+ * Until when a revocation made now must last so that no copy of the session
+ * opens after it: a copy of the same id may have been written (refreshed,
+ * saved) as late as now, so its seal lives until the deadline of a write now,
+ * and iron's minute of clock skew after that. Never the copy in hand: a
+ * thief's copy written after the victim's outlives it. `undefined` when such
+ * a copy never expires, which {@link resolve} refuses with revocation on.
+ */
+export const revokedUntil = (config: Resolved<unknown>, signedInAt: number, now: number): number | undefined => {
+  const deadline = deadlineOf(config, { id: "", signedInAt, writtenAt: now })
+  return deadline === undefined ? undefined : deadline + iron.TIMESTAMP_SKEW_MS
+}
+
+/**
+ * Checks an opened session's deadlines: with timeouts, absolute, then idle,
+ * each at its exact time (the record is under the MAC); then the seal's own
+ * expiration with iron's skew (its ttl: alone, as a cap beside the
+ * timeouts, or that of a seal from before they were on).
+ */
+const checkTimeouts = (config: Resolved<unknown>, opened: iron.Opened, now: number): iron.Opened => {
+  const lifecycle = timeouts(config.lifecycle)
   const { record } = opened
-  if (record === undefined) {
-    if (opened.expiration !== undefined && opened.expiration <= now - iron.TIMESTAMP_SKEW_MS) {
-      throw new SealExpiredError({ expiredAt: new Date(opened.expiration) })
+  if (lifecycle !== undefined && record !== undefined) {
+    if (lifecycle.absolute !== undefined && now >= record.signedInAt + lifecycle.absolute) {
+      throw new SessionExpiredError({
+        reason: "absolute",
+        expiredAt: new Date(record.signedInAt + lifecycle.absolute),
+      })
     }
-    return opened
+    if (lifecycle.idle !== undefined && now >= record.writtenAt + lifecycle.idle) {
+      throw new SessionExpiredError({ reason: "idle", expiredAt: new Date(record.writtenAt + lifecycle.idle) })
+    }
   }
-  if (lifecycle.absolute !== undefined && now >= record.signedInAt + lifecycle.absolute) {
-    throw new SessionExpiredError({ reason: "absolute", expiredAt: new Date(record.signedInAt + lifecycle.absolute) })
-  }
-  if (lifecycle.idle !== undefined && now >= record.writtenAt + lifecycle.idle) {
-    throw new SessionExpiredError({ reason: "idle", expiredAt: new Date(record.writtenAt + lifecycle.idle) })
+  if (opened.expiration !== undefined && opened.expiration <= now - iron.TIMESTAMP_SKEW_MS) {
+    throw new SealExpiredError({ expiredAt: new Date(opened.expiration) })
   }
   return opened
 }
@@ -449,7 +541,7 @@ export const writeSealed = (
   record?: iron.SessionRecord,
 ): number | Promise<number> => {
   const { lifecycle } = config
-  const deadline = lifecycle === undefined || record === undefined ? undefined : deadlineOf(lifecycle, record)
+  const deadline = record === undefined ? undefined : deadlineOf(config, record)
   // A session with timeouts: its seal expires at its deadline (the earlier of
   // idle and absolute), which is what iron-session goes by. Its cookie lives
   // until the absolute deadline when there is one (unless the app set a
@@ -466,7 +558,11 @@ export const writeSealed = (
           maxAge:
             absolute === undefined
               ? maxAgeFor(Math.max(deadline - now, 1000))
-              : Math.max(Math.floor((absolute - now) / 1000), 1),
+              : // A ttl given beside the timeouts caps the cookie too.
+                Math.min(
+                  Math.max(Math.floor((absolute - now) / 1000), 1),
+                  lifecycle?.capByTtl === true ? maxAgeFor(config.sealer.ttl) : MAX_AGE_FOREVER,
+                ),
         })
   const finish = (sealed: string) => {
     const out = cookiesFor(config, cookies, sealed, cookie)
@@ -480,9 +576,7 @@ export const writeSealed = (
     config.sealer,
     encoded,
     now,
-    record === undefined
-      ? undefined
-      : { record, expiration: deadline ?? (config.sealer.ttl === undefined ? undefined : now + config.sealer.ttl) },
+    record === undefined ? undefined : { record, expiration: deadline },
   )
   return typeof sealed === "string" ? finish(sealed) : sealed.then(finish)
 }
@@ -560,7 +654,9 @@ export interface Engine<A> {
     f: (current: Option.Option<A>) => A,
   ) => Effect.Effect<void, SaveError | InvalidCookieError>
   readonly save: (cookies: Cookie.Cookies) => Effect.Effect<void, SaveError | InvalidCookieError>
-  readonly destroy: (cookies: Cookie.Cookies) => Effect.Effect<void, CookieNotWritableError>
+  readonly destroy: (
+    cookies: Cookie.Cookies,
+  ) => Effect.Effect<void, CookieNotWritableError | RevocationUnavailableError>
   readonly rejection: (cookies: Cookie.Cookies) => Effect.Effect<Option.Option<InvalidCookieError>>
   readonly signedInAt: (cookies: Cookie.Cookies) => Effect.Effect<Option.Option<Date>, InvalidCookieError>
   readonly id: (cookies: Cookie.Cookies) => Effect.Effect<Option.Option<string>, InvalidCookieError>
@@ -568,7 +664,9 @@ export interface Engine<A> {
     cookies: Cookie.Cookies,
     maxAge: Duration.DurationInput,
   ) => Effect.Effect<void, SessionNotFreshError | InvalidCookieError>
-  readonly regenerate: (cookies: Cookie.Cookies) => Effect.Effect<void, SaveError | InvalidCookieError>
+  readonly regenerate: (
+    cookies: Cookie.Cookies,
+  ) => Effect.Effect<void, SaveError | InvalidCookieError | RevocationUnavailableError>
   readonly signOutEverywhere: (
     cookies: Cookie.Cookies,
   ) => Effect.Effect<void, RevocationUnavailableError | CookieNotWritableError | InvalidCookieError>
@@ -579,11 +677,6 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
   const { cookieName, codec, lifecycle } = config
   const rules = config as Resolved<unknown>
   const tags = [MetricLabel.make("cookie", cookieName)]
-  // How long a seal without timeouts still opens after it was written: its
-  // ttl (a year stands for "never expires") and iron's minute of clock skew
-  // after it. A revocation must last that long, or a copy of the cookie opens
-  // again for the last minute.
-  const sealOpensFor = (config.sealer.ttl ?? 365 * 86_400_000) + iron.TIMESTAMP_SKEW_MS
   // This session's state in each request, kept with the request's cookies.
   const key = {}
   const stateOf = <X = A>(cookies: Cookie.Cookies) => cookies.local(key, newState<X>)
@@ -665,7 +758,9 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
   const readCookie = (state: RequestState<A>, cookies: Cookie.Cookies, now: number) => {
     let opened: iron.Opened | undefined | Promise<iron.Opened>
     try {
-      opened = openCookie(rules, cookies, now)
+      opened = openCookie(rules, cookies, now, (record) => {
+        state.presented = record
+      })
       if (opened !== undefined) metrics.reads.unsafeUpdate(1, tags)
     } catch (error) {
       metrics.reads.unsafeUpdate(1, tags)
@@ -801,27 +896,48 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
       Effect.clockWith((clock) => write(state, cookies, value, clock.unsafeCurrentTimeMillis())),
     )
 
-  /** Revokes a session id until its seal would have expired anyway; best-effort, logged when the store is down. */
-  const revokeId = (record: iron.SessionRecord | undefined) => {
+  /**
+   * Revokes a session id until no copy of it can open any more (see
+   * {@link revokedUntil}). When the store cannot take it, the cookie is
+   * already cleared, but a copy elsewhere stays valid: fail-closed (the
+   * default) says so with `RevocationUnavailableError`, so the app can retry
+   * or tell the user; fail-open logs a warning and carries on.
+   */
+  const revokeId = (
+    ...records: ReadonlyArray<iron.SessionRecord | undefined>
+  ): Effect.Effect<void, RevocationUnavailableError> => {
     const revocation = lifecycle?.revocation
-    if (revocation === undefined || record === undefined) return Exit.void
-    // Without timeouts the seal's expiration (and iron's skew) ends the session.
-    const until = deadlineOf(lifecycle!, record) ?? record.writtenAt + sealOpensFor
-    return Effect.catchAll(revocation.store.revokeSession(record.id, until), (error) =>
-      Effect.logWarning("session id not revoked: the revocation store is unavailable").pipe(
-        Effect.annotateLogs({ cookieName, store: error.store }),
-      ),
-    )
+    const ids = new Map<string, number>()
+    for (const record of records) if (record !== undefined) ids.set(record.id, record.signedInAt)
+    if (revocation === undefined || ids.size === 0) return Exit.void
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      // resolve() refuses revocation for seals that never expire.
+      const revoke = Effect.forEach(
+        ids,
+        ([id, signedInAt]) =>
+          revocation.store.revokeSession(id, revokedUntil(rules, signedInAt, now) ?? Number.POSITIVE_INFINITY),
+        { discard: true },
+      )
+      return revocation.failOpen
+        ? Effect.catchAll(revoke, (error) =>
+            Effect.logWarning("session id not revoked: the revocation store is unavailable (fail-open)").pipe(
+              Effect.annotateLogs({ cookieName, store: error.store }),
+            ),
+          )
+        : revoke
+    })
   }
 
   const destroy = (state: RequestState<A>, cookies: Cookie.Cookies) =>
     Effect.zipRight(
       known(state, cookies),
       Effect.suspend(() => {
-        const record = state.record
+        // The session as it stands, and the cookie the request brought if it
+        // named another (a refused one, or one replaced in this request).
+        const { record, presented } = state
         return Effect.zipRight(
           iron.attempt(() => destroyCookies(rules, state as RequestState<unknown>, cookies), isNotWritable),
-          revokeId(record),
+          revokeId(record, presented),
         )
       }),
     )
@@ -871,7 +987,11 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
     requireFresh: (cookies, maxAge) =>
       Effect.flatMap(Effect.zip(signedInAt(stateOf(cookies), cookies), Clock.currentTimeMillis), ([at, now]) => {
         const limit = Duration.toMillis(Duration.decode(maxAge))
-        return Option.isSome(at) && now - at.value.getTime() <= limit
+        // A cookie from before the record was kept has only an estimated
+        // sign-in (its last write): never fresh, so a sensitive action asks
+        // for the password again, and `regenerate` after it gives a real record.
+        const estimated = stateOf(cookies).record?.id.startsWith(LEGACY_ID_PREFIX) === true
+        return Option.isSome(at) && !estimated && now - at.value.getTime() <= limit
           ? Effect.void
           : Effect.fail(
               new SessionNotFreshError({
@@ -908,7 +1028,8 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
         Effect.flatMap(current(state, cookies), (value) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => {
             const subject = Option.isSome(value) ? revocation.subject?.(value.value) : undefined
-            const retain = now + (lifecycle?.absolute ?? lifecycle?.idle ?? sealOpensFor)
+            // Every session of the subject was signed in by now, so none lives past a write now.
+            const retain = revokedUntil(rules, now, now) ?? Number.POSITIVE_INFINITY
             const revoke = subject === undefined ? Effect.void : revocation.store.revokeSubject(subject, now, retain)
             return Effect.zipRight(revoke, destroy(state, cookies))
           }),

@@ -308,11 +308,16 @@ describe("idle and absolute timeouts", () => {
   )
 
   it.effect(
-    "a cookie from before the timeouts were on is read until its seal's expiration plus iron's minute of skew",
+    "a cookie from before the timeouts were on is read until its seal's expiration plus iron's minute of skew, when that comes before its idle deadline",
     () =>
       Effect.gen(function* () {
         yield* TestClock.setTime(start)
-        const session = yield* make("legacy", { rolling: { idle: "30 minutes", absolute: "8 hours" } })
+        // The session's ttl is the one the old cookie was sealed with, so its
+        // write time is known (expiration less ttl) and it is idle from then.
+        const session = yield* make("legacy", {
+          rolling: { idle: "2 hours", absolute: "8 hours" },
+          ttl: "1 hour",
+        })
         const cookies = new Map([["legacy", yield* Seal.seal(ada, { password, ttl: "1 hour" })]])
         yield* TestClock.adjust(Duration.millis(3_600_000 + 60_000 - 1))
         expect(value((yield* request(session.get, cookies)).result)).toEqual(Option.some(ada))
@@ -478,54 +483,73 @@ describe("revocation at its edges", () => {
     }).pipe(Effect.provide(Revocation.layerMemory)),
   )
 
-  it.effect("with an infinite ttl, a destroyed session's copy is still refused most of a year later", () =>
-    Effect.gen(function* () {
-      const session = yield* make("revoked_forever", { revocation: {}, ttl: Duration.infinity })
-      const stolen = (yield* request(session.set(ada))).store.cookies
-      yield* TestClock.adjust("1 minute")
-      yield* request(session.destroy, stolen)
-      yield* TestClock.adjust("300 days")
-      const out = yield* request(session.rejection, stolen)
-      expect(Option.getOrThrow(value(out.result))).toMatchObject({ _tag: "SessionRevokedError", reason: "session" })
-    }).pipe(Effect.provide(Revocation.layerMemory)),
+  it.effect(
+    "with an infinite ttl, a destroyed session's copy is still refused years later, by its absolute lifetime",
+    () =>
+      Effect.gen(function* () {
+        const session = yield* make("revoked_forever", {
+          revocation: {},
+          ttl: Duration.infinity,
+          rolling: { absolute: "1000 days" },
+        })
+        const stolen = (yield* request(session.set(ada))).store.cookies
+        yield* TestClock.adjust("1 minute")
+        yield* request(session.destroy, stolen)
+        yield* TestClock.adjust("900 days")
+        const out = yield* request(session.rejection, stolen)
+        expect(Option.getOrThrow(value(out.result))).toMatchObject({ _tag: "SessionRevokedError", reason: "session" })
+      }).pipe(Effect.provide(Revocation.layerMemory)),
   )
 
-  it.effect("a destroyed rolling session's copy stays refused until its deadline, past a shorter ttl", () =>
-    Effect.gen(function* () {
-      yield* TestClock.setTime(start)
-      const session = yield* make("revoked_rolling", {
-        rolling: { idle: "30 minutes" },
-        ttl: "10 minutes",
-        revocation: {},
-      })
-      const stolen = (yield* request(session.set(ada))).store.cookies
-      yield* TestClock.adjust("1 minute")
-      yield* request(session.destroy, stolen)
-      // Idle for 20 minutes: alive by its own deadline, though past the ttl.
-      yield* TestClock.adjust("19 minutes")
-      const out = yield* request(session.rejection, stolen)
-      expect(Option.getOrThrow(value(out.result))).toMatchObject({ _tag: "SessionRevokedError", reason: "session" })
-    }).pipe(Effect.provide(Revocation.layerMemory)),
+  it.effect(
+    "a destroyed rolling session's copy with a ttl shorter than its idle timeout is revoked, then expired by the ttl",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const session = yield* make("revoked_rolling", {
+          rolling: { idle: "30 minutes" },
+          ttl: "10 minutes",
+          revocation: {},
+        })
+        const stolen = (yield* request(session.set(ada))).store.cookies
+        yield* TestClock.adjust("1 minute")
+        yield* request(session.destroy, stolen)
+        yield* TestClock.adjust("8 minutes")
+        const revoked = yield* request(session.rejection, stolen)
+        expect(Option.getOrThrow(value(revoked.result))).toMatchObject({
+          _tag: "SessionRevokedError",
+          reason: "session",
+        })
+        // Idle for 20 minutes: within its idle timeout, but past the ttl that caps every seal.
+        yield* TestClock.adjust("11 minutes")
+        const expired = yield* request(session.rejection, stolen)
+        expect(Option.getOrThrow(value(expired.result))).toMatchObject({
+          _tag: "SealExpiredError",
+          expiredAt: new Date(start + 10 * 60_000),
+        })
+      }).pipe(Effect.provide(Revocation.layerMemory)),
   )
 
-  it.effect("a destroy while the store is down still clears the cookie, and warns that the id was not revoked", () =>
-    Effect.gen(function* () {
-      const options = { revocation: { onUnavailable: "fail-open" } } as const
-      const signIn = yield* make("destroy_down", options).pipe(Effect.provide(Revocation.layerMemory))
-      const { store } = yield* request(signIn.set(ada))
-      // The same session on an instance whose store is down.
-      const session = yield* make("destroy_down", options).pipe(
-        Effect.provide(Layer.succeed(Revocation.Revocation, down)),
-      )
-      const { result, logs } = yield* observed(request(session.destroy, store.cookies))
-      expect(Either.isRight(result.result)).toBe(true)
-      expect(result.store.cookies.size).toBe(0)
-      expect(logs).toContainEqual({
-        level: "WARN",
-        message: "session id not revoked: the revocation store is unavailable",
-        annotations: { cookieName: "destroy_down", store: "test" },
-      })
-    }),
+  it.effect(
+    "a fail-open destroy while the store is down still clears the cookie, and warns that the id was not revoked",
+    () =>
+      Effect.gen(function* () {
+        const options = { revocation: { onUnavailable: "fail-open" } } as const
+        const signIn = yield* make("destroy_down", options).pipe(Effect.provide(Revocation.layerMemory))
+        const { store } = yield* request(signIn.set(ada))
+        // The same session on an instance whose store is down.
+        const session = yield* make("destroy_down", options).pipe(
+          Effect.provide(Layer.succeed(Revocation.Revocation, down)),
+        )
+        const { result, logs } = yield* observed(request(session.destroy, store.cookies))
+        expect(Either.isRight(result.result)).toBe(true)
+        expect(result.store.cookies.size).toBe(0)
+        expect(logs).toContainEqual({
+          level: "WARN",
+          message: "session id not revoked: the revocation store is unavailable (fail-open)",
+          annotations: { cookieName: "destroy_down", store: "test" },
+        })
+      }),
   )
 
   it.effect("the fail-open warning names the cookie and the store", () =>
@@ -544,16 +568,22 @@ describe("revocation at its edges", () => {
     }),
   )
 
-  it.effect("a cookie from before revocation was on is checked with an empty id, as signed in at the epoch", () =>
-    Effect.gen(function* () {
-      const { revocation, checked } = yield* recording
-      const session = yield* make("legacy_revocable", { revocation: { subject: (user) => String(user.id) } }).pipe(
-        Effect.provide(Layer.succeed(Revocation.Revocation, revocation)),
-      )
-      const cookies = new Map([["legacy_revocable", yield* Seal.seal(ada, { password })]])
-      expect(value((yield* request(session.get, cookies)).result)).toEqual(Option.some(ada))
-      expect(checked).toEqual([{ id: "", subject: "1", signedInAt: 0 }])
-    }),
+  it.effect(
+    "a cookie from before revocation was on is checked by an id of its seal's MAC, as signed in when it was sealed",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const { revocation, checked } = yield* recording
+        const session = yield* make("legacy_revocable", { revocation: { subject: (user) => String(user.id) } }).pipe(
+          Effect.provide(Layer.succeed(Revocation.Revocation, revocation)),
+        )
+        const legacy = yield* Seal.seal(ada, { password })
+        yield* TestClock.adjust("1 hour")
+        const cookies = new Map([["legacy_revocable", legacy]])
+        expect(value((yield* request(session.get, cookies)).result)).toEqual(Option.some(ada))
+        const mac = legacy.split("~")[0]!.split("*")[7]
+        expect(checked).toEqual([{ id: `seal.${mac}`, subject: "1", signedInAt: start }])
+      }),
   )
 })
 
@@ -591,19 +621,19 @@ describe("signOutEverywhere at its edges", () => {
     }),
   )
 
-  it.effect("holds for an idle-only session as long as its idle window, even with a shorter ttl", () =>
+  it.effect("holds for an idle-only session as long as its idle window", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(start)
       const session = yield* make("everywhere_idle", {
         rolling: { idle: "30 minutes" },
-        ttl: "10 minutes",
         revocation: { subject: (user) => String(user.id) },
       })
       const phone = (yield* request(session.set(ada))).store.cookies
       const laptop = (yield* request(session.set(ada))).store.cookies
       yield* TestClock.adjust("1 minute")
       yield* request(session.signOutEverywhere, laptop)
-      yield* TestClock.adjust("20 minutes")
+      // Two minutes before the phone's idle deadline: the subject's revocation still holds.
+      yield* TestClock.adjust("27 minutes")
       const out = yield* request(session.rejection, phone)
       expect(Option.getOrThrow(value(out.result))).toMatchObject({ _tag: "SessionRevokedError", reason: "subject" })
     }).pipe(Effect.provide(Revocation.layerMemory)),
@@ -626,10 +656,11 @@ describe("signOutEverywhere at its edges", () => {
       expect(Option.getOrThrow(value(out.result))).toMatchObject({ _tag: "SessionRevokedError", reason: "subject" })
     }).pipe(Effect.provide(Revocation.layerMemory)),
   )
-  it.effect("holds for a session that never expires most of a year later", () =>
+  it.effect("holds for a session whose seals never expire as long as its absolute lifetime", () =>
     Effect.gen(function* () {
       const session = yield* make("everywhere_forever", {
         ttl: Duration.infinity,
+        rolling: { absolute: "400 days" },
         revocation: { subject: (user) => String(user.id) },
       })
       const phone = (yield* request(session.set(ada))).store.cookies
