@@ -374,15 +374,31 @@ export const layerRedisConfig = (
   )
 
 /**
- * Puts a short local cache (Effect's `Cache`) in front of a store, so that
- * a busy session does not cost a lookup on every request.
+ * Puts a short local cache in front of a store, so that a busy session does
+ * not cost a lookup on every request.
  *
- * **The window.** An answer is reused for up to `timeToLive`: a revocation
- * made elsewhere (another instance, another process) is seen by this one up
- * to `timeToLive` late. Revocations made through *this* value are seen at
- * once: they invalidate the cached answers they change, and an answer looked
- * up while one ran is never reused. Failures are not cached. At most
- * `capacity` answers are kept, least recently used first out.
+ * **The window.** An answer is served at most `timeToLive` after its lookup
+ * started (the earliest the store may have read it), however long the store
+ * took to give it: a revocation made elsewhere (another instance, another
+ * process) is seen by this one at most `timeToLive` late. Checks of a session
+ * that start while a lookup of it runs wait for that one (one round trip for
+ * all), if it started less than `timeToLive` before them.
+ *
+ * Revocations made through *this* value are seen at once: they remove the
+ * answers they can change (those of the revoked id; those of the subject's
+ * sessions signed in at or before its time), and a lookup in flight across
+ * one is never kept: its callers ask the store once more, and take that
+ * answer whatever races it, so a check waits for at most two lookups however
+ * fast revocations come. A revocation of other ids or subjects changes
+ * nothing for a session. Failures are not cached. At most `capacity` answers
+ * are kept, least recently used first out, however many lookups run at once
+ * (a lookup in flight is not an answer kept, and its answer, once kept,
+ * counts like any other).
+ *
+ * `capacity` must be a positive whole number and `timeToLive` a positive,
+ * finite duration: building the cache with anything else dies with an
+ * `InvalidOptionError` that says what to give (a bug of the program, found
+ * when its layer is built).
  *
  * Keep `timeToLive` short (a few seconds): it is how long a stolen cookie
  * keeps working on an instance after "sign out everywhere" elsewhere.

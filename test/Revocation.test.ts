@@ -3,11 +3,14 @@ import { SystemError } from "@effect/platform/Error"
 import * as KeyValueStore from "@effect/platform/KeyValueStore"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import {
+  Cause,
   Clock,
   Config,
   ConfigProvider,
   Deferred,
+  Duration,
   Effect,
+  Exit,
   Fiber,
   Layer,
   Metric,
@@ -427,6 +430,262 @@ describe("Revocation.cached", () => {
       expect(failureOf(yield* Effect.exit(local.check(session)))._tag).toBe("RevocationUnavailableError")
       expect(yield* local.check(session)).toEqual(Option.none())
       expect(calls).toBe(2)
+    }),
+  )
+
+  it.effect("a store's own timeout still ends a lookup made through it", () =>
+    Effect.gen(function* () {
+      const store = yield* Revocation.makeMemory
+      const hung: Revocation.Revocation = {
+        ...store,
+        check: () =>
+          Effect.timeoutFail(Effect.never, {
+            duration: "100 millis",
+            onTimeout: () =>
+              new Errors.RevocationUnavailableError({ store: "redis", detail: "no answer within 100 ms" }),
+          }),
+      }
+      const local = yield* Revocation.cached(window)(hung)
+      const checking = yield* Effect.fork(Effect.exit(local.check(session)))
+      yield* TestClock.adjust("100 millis")
+      expect(failureOf(yield* Fiber.join(checking)).detail).toBe("no answer within 100 ms")
+    }),
+  )
+})
+
+describe("Revocation.cached, attacked", () => {
+  const session = { id: "s-1", subject: "u-1", signedInAt: 1_000 }
+  const forever = Number.MAX_SAFE_INTEGER
+
+  /**
+   * A store in front of `store` that reads it at once and then takes `delay`
+   * milliseconds (TestClock time) to answer: a slow round trip whose answer
+   * is as old as its start. Counts its lookups, in all and by session id.
+   */
+  const slow = (store: Revocation.Revocation, delay: number) => {
+    const byId = new Map<string, number>()
+    const stats = { delay, total: 0, of: (id: string) => byId.get(id) ?? 0 }
+    const revocation: Revocation.Revocation = {
+      ...store,
+      check: (ref) =>
+        Effect.suspend(() => {
+          stats.total++
+          byId.set(ref.id, stats.of(ref.id) + 1)
+          return Effect.tap(store.check(ref), () => (stats.delay > 0 ? Effect.sleep(stats.delay) : Effect.void))
+        }),
+    }
+    return { revocation, stats }
+  }
+
+  /** The defect that building a cache with these options died with. */
+  const refusal = (options: { readonly timeToLive: Duration.DurationInput; readonly capacity: number }) =>
+    Effect.gen(function* () {
+      const exit = yield* Effect.exit(Revocation.cached(options)(yield* Revocation.makeMemory))
+      if (Exit.isSuccess(exit)) throw new Error(`${JSON.stringify(options)} was accepted`)
+      return Option.getOrThrow(Cause.dieOption(exit.cause))
+    })
+
+  it.effect(
+    "a capacity of 0, -1, NaN, Infinity or 1.5 is refused with a message that says to give a positive whole number",
+    () =>
+      Effect.gen(function* () {
+        for (const capacity of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, 1.5]) {
+          const error = yield* refusal({ timeToLive: "2 seconds", capacity })
+          expect(error).toBeInstanceOf(Errors.InvalidOptionError)
+          expect((error as Errors.InvalidOptionError).option).toBe("capacity")
+          expect((error as Errors.InvalidOptionError).message).toMatch(/positive whole number.*such as 10_000/)
+        }
+      }),
+  )
+
+  it.effect(
+    "a timeToLive of zero, below zero, infinite or unreadable is refused with a message that says to give a short positive one",
+    () =>
+      Effect.gen(function* () {
+        // "soon" is no DurationInput, but a JavaScript caller or a cast can pass it.
+        const refused: ReadonlyArray<Duration.DurationInput> = [
+          0,
+          "0 millis",
+          -1_000,
+          Duration.infinity,
+          "soon" as unknown as Duration.DurationInput,
+        ]
+        for (const timeToLive of refused) {
+          const error = yield* refusal({ timeToLive, capacity: 100 })
+          expect(error).toBeInstanceOf(Errors.InvalidOptionError)
+          expect((error as Errors.InvalidOptionError).option).toBe("timeToLive")
+          expect((error as Errors.InvalidOptionError).message).toMatch(/such as "2 seconds"/)
+        }
+      }),
+  )
+
+  it.effect("a cache of capacity 100 keeps at most 100 answers under 2,000 concurrent lookups", () =>
+    Effect.gen(function* () {
+      const store = yield* Revocation.makeMemory
+      // Every lookup waits at the gate, so all 2,000 are in flight at once.
+      const gate = yield* Deferred.make<void>()
+      let lookups = 0
+      const gated: Revocation.Revocation = {
+        ...store,
+        check: (ref) =>
+          Effect.sync(() => {
+            lookups++
+          }).pipe(Effect.zipRight(Deferred.await(gate)), Effect.zipRight(store.check(ref))),
+      }
+      const local = yield* Revocation.cached({ timeToLive: "1 minute", capacity: 100 })(gated)
+      const refs = Array.from({ length: 2_000 }, (_, i) => ({ id: `s-${i}`, signedInAt: 0 }))
+      const all = Effect.forEach(refs, (ref) => local.check(ref), { concurrency: "unbounded", discard: true })
+      const first = yield* Effect.fork(all)
+      yield* Effect.repeat(Effect.yieldNow(), { until: () => lookups === 2_000 })
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(first)
+      // Asked again, all at once, well within timeToLive: at most 100 come from the cache.
+      yield* all
+      expect(lookups - 2_000).toBeGreaterThanOrEqual(1_900)
+      // And it does keep 100: 100 sessions asked twice in a row, the second time all from the cache.
+      const hundred = refs.slice(0, 100)
+      yield* Effect.forEach(hundred, (ref) => local.check(ref), { discard: true })
+      const before = lookups
+      yield* Effect.forEach(hundred, (ref) => local.check(ref), { discard: true })
+      expect(lookups).toBe(before)
+    }),
+  )
+
+  it.effect("a cache of capacity 3 lets the least recently used answer go first", () =>
+    Effect.gen(function* () {
+      const { revocation, stats } = slow(yield* Revocation.makeMemory, 0)
+      const local = yield* Revocation.cached({ timeToLive: "1 minute", capacity: 3 })(revocation)
+      const ask = (id: string) => local.check({ id, signedInAt: 0 })
+      for (const id of ["a", "b", "c", "a", "d"]) yield* ask(id) // a is used again, so b goes
+      expect(stats.total).toBe(4)
+      for (const id of ["a", "c", "d"]) yield* ask(id)
+      expect(stats.total).toBe(4)
+      yield* ask("b")
+      expect(stats.of("b")).toBe(2)
+    }),
+  )
+
+  it.effect(
+    "revocations arriving faster than a store round trip do not keep a lookup retrying: it answers after at most two store lookups",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* Revocation.makeMemory
+        const { revocation, stats } = slow(store, 100)
+        const local = yield* Revocation.cached({ timeToLive: "5 seconds", capacity: 100 })(revocation)
+        const checking = yield* Effect.fork(local.check(session))
+        yield* TestClock.adjust("1 millis")
+        // This session revoked through the cache every 25 ms for a second, faster than a 100 ms round trip.
+        const revoking = yield* Effect.fork(
+          Effect.repeat(
+            local.revokeSession("s-1", forever),
+            Schedule.spaced("25 millis").pipe(Schedule.upTo("1 second")),
+          ),
+        )
+        yield* TestClock.adjust("250 millis")
+        const answer = yield* Fiber.poll(checking)
+        expect(Option.isSome(answer)).toBe(true)
+        // The second lookup started after a revocation had completed: it saw it.
+        expect(yield* Fiber.join(checking)).toEqual(Option.some("session"))
+        expect(stats.of("s-1")).toBe(2)
+        yield* Fiber.interrupt(revoking)
+      }),
+  )
+
+  it.effect(
+    "revocations of other sessions and subjects, or of its subject before its sign-in, do not make a lookup ask the store again",
+    () =>
+      Effect.gen(function* () {
+        const { revocation, stats } = slow(yield* Revocation.makeMemory, 100)
+        const local = yield* Revocation.cached({ timeToLive: "5 seconds", capacity: 100 })(revocation)
+        const others = Effect.all([
+          local.revokeSession("s-2", forever),
+          local.revokeSubject("u-2", 5_000, forever),
+          local.revokeSubject("u-1", session.signedInAt - 1, forever),
+        ])
+        const checking = yield* Effect.fork(local.check(session))
+        yield* TestClock.adjust("1 millis")
+        yield* others // while the lookup is in flight
+        yield* TestClock.adjust("300 millis")
+        expect(yield* Fiber.join(checking)).toEqual(Option.none())
+        expect(stats.of("s-1")).toBe(1)
+        yield* others // while its answer is kept
+        expect(yield* local.check(session)).toEqual(Option.none())
+        expect(stats.of("s-1")).toBe(1)
+      }),
+  )
+
+  it.effect("an answer is not served later than timeToLive after its lookup started, however slow the store", () =>
+    Effect.gen(function* () {
+      const store = yield* Revocation.makeMemory
+      const { revocation, stats } = slow(store, 250)
+      const local = yield* Revocation.cached({ timeToLive: "2 seconds", capacity: 100 })(revocation)
+      const checked = (ref: Revocation.SessionRef) =>
+        Effect.gen(function* () {
+          const fiber = yield* Effect.fork(local.check(ref))
+          yield* TestClock.adjust("250 millis")
+          return yield* Fiber.join(fiber)
+        })
+      // Read at 0, answered at 250; revoked elsewhere (another instance) at 1.
+      const first = yield* Effect.fork(local.check(session))
+      yield* TestClock.adjust("1 millis")
+      yield* store.revokeSession("s-1", forever)
+      yield* TestClock.adjust("249 millis")
+      expect(yield* Fiber.join(first)).toEqual(Option.none())
+      yield* TestClock.adjust("1749 millis") // 1,999 ms after the lookup started
+      expect(yield* local.check(session)).toEqual(Option.none())
+      expect(stats.of("s-1")).toBe(1)
+      yield* TestClock.adjust("1 millis") // 2,000 ms: the answer may be that old, so it is not served
+      expect(yield* checked(session)).toEqual(Option.some("session"))
+      expect(stats.of("s-1")).toBe(2)
+    }),
+  )
+
+  it.effect("a check made timeToLive after a lookup started does not wait for that lookup's answer", () =>
+    Effect.gen(function* () {
+      const store = yield* Revocation.makeMemory
+      const { revocation, stats } = slow(store, 3_000)
+      const local = yield* Revocation.cached({ timeToLive: "2 seconds", capacity: 100 })(revocation)
+      const first = yield* Effect.fork(local.check(session))
+      yield* TestClock.adjust("1 millis")
+      yield* store.revokeSession("s-1", forever) // elsewhere
+      yield* TestClock.adjust("1999 millis")
+      const second = yield* Effect.fork(local.check(session))
+      yield* TestClock.adjust("3 seconds")
+      expect(yield* Fiber.join(first)).toEqual(Option.none())
+      expect(yield* Fiber.join(second)).toEqual(Option.some("session"))
+      expect(stats.of("s-1")).toBe(2)
+    }),
+  )
+
+  it.effect("concurrent checks of one session share one store lookup", () =>
+    Effect.gen(function* () {
+      const { revocation, stats } = slow(yield* Revocation.makeMemory, 100)
+      const local = yield* Revocation.cached({ timeToLive: "5 seconds", capacity: 100 })(revocation)
+      const checks = yield* Effect.fork(
+        Effect.all(
+          Array.from({ length: 50 }, () => local.check({ ...session })),
+          { concurrency: "unbounded" },
+        ),
+      )
+      yield* TestClock.adjust("100 millis")
+      expect(yield* Fiber.join(checks)).toEqual(Array.from({ length: 50 }, () => Option.none()))
+      expect(stats.total).toBe(1)
+    }),
+  )
+
+  it.effect("a check that gives up does not cancel the lookup for the checks waiting with it", () =>
+    Effect.gen(function* () {
+      const { revocation, stats } = slow(yield* Revocation.makeMemory, 100)
+      const local = yield* Revocation.cached({ timeToLive: "5 seconds", capacity: 100 })(revocation)
+      const first = yield* Effect.fork(local.check(session))
+      yield* TestClock.adjust("1 millis")
+      const second = yield* Effect.fork(local.check(session))
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.interrupt(first) // its request was aborted
+      yield* TestClock.adjust("100 millis")
+      expect(yield* Fiber.join(second)).toEqual(Option.none())
+      expect(yield* local.check(session)).toEqual(Option.none())
+      expect(stats.total).toBe(1)
     }),
   )
 })

@@ -9,18 +9,18 @@
 
 import type * as PlatformError from "@effect/platform/Error"
 import type * as KeyValueStore from "@effect/platform/KeyValueStore"
-import * as Cache from "effect/Cache"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Metric from "effect/Metric"
 import * as MetricLabel from "effect/MetricLabel"
 import * as Option from "effect/Option"
-import { RevocationUnavailableError } from "../Errors.js"
+import { InvalidOptionError, RevocationUnavailableError } from "../Errors.js"
 import type { Revocation, SessionRef } from "../Revocation.js"
 
 /** The stores, as named in metrics, spans and `RevocationUnavailableError.store`. */
@@ -311,80 +311,270 @@ export const makeKeyValueStore: Effect.Effect<Revocation, never, KeyValueStore.K
 // Cache
 // ---------------------------------------------------------------------------
 
-/** A lookup's answer, with the revocation epoch it started in. */
-interface Cached {
-  readonly result: Option.Option<"session" | "subject">
-  readonly epoch: number
-  /** Set when a revocation through this instance ran while the lookup was in flight. */
-  stale: boolean
+/** The fields of a session that decide its answer: all a lookup is given, all the cache keys by. */
+interface Ref {
+  readonly id: string
+  readonly subject: string | undefined
+  readonly signedInAt: number
 }
 
-/** Made with `Data.struct`, so the cache compares keys by value. */
-type Key = { readonly id: string; readonly subject: string | undefined; readonly signedInAt: number }
+type Answer = Option.Option<"session" | "subject">
 
-export const cached =
-  (options: { readonly timeToLive: Duration.DurationInput; readonly capacity: number }) =>
-  (self: Revocation): Effect.Effect<Revocation> =>
-    Effect.gen(function* () {
-      const timeToLive = Duration.decode(options.timeToLive)
-      // Bumped by every revocation made through this instance. A lookup that
-      // was in flight across one may have read the store before the write:
-      // Effect's Cache would store its answer after we invalidated the key, so
-      // such an answer is marked stale and never served from the cache.
-      let epoch = 0
-      const cache = yield* Cache.makeWith({
-        capacity: options.capacity,
-        lookup: (key: Key) => {
-          const started = epoch
-          return Effect.map(self.check(key), (result): Cached => ({ result, epoch: started, stale: false }))
-        },
-        // Runs as the answer is stored, synchronously. Failures are not kept:
-        // the next lookup asks the store again.
-        timeToLive: (exit) => {
-          if (Exit.isFailure(exit)) return Duration.zero
-          if (exit.value.epoch !== epoch) {
-            exit.value.stale = true
-            return Duration.zero
+/**
+ * The cache's key of a ref. JSON keeps the id and the subject apart whatever
+ * they contain, and tells a missing subject (`null`) from an empty one;
+ * `signedInAt` goes in as a string, since JSON writes NaN and Infinity alike
+ * (`null`) and the two answer differently.
+ */
+const keyOf = (ref: Ref): string => JSON.stringify([ref.id, ref.subject ?? null, String(ref.signedInAt)])
+
+/** A settled answer, served until `expiresAt`: its lookup's start plus `timeToLive`. */
+interface Kept {
+  readonly key: string
+  readonly ref: Ref
+  readonly answer: Answer
+  readonly expiresAt: number
+}
+
+/** A lookup of the store, shared by the checks of its key that start while it runs. */
+interface Lookup {
+  readonly key: string
+  readonly ref: Ref
+  /** When it was asked: its answer may have been read by the store from then on. */
+  readonly started: number
+  readonly done: Deferred.Deferred<Answer, RevocationUnavailableError>
+  /** Set when a revocation through this cache of its id or subject completed while it ran. */
+  raced: boolean
+}
+
+/** Entries (kept answers and running lookups) by id, or by subject, so a revocation finds its own. */
+type Index = Map<string, Set<Kept | Lookup>>
+
+const indexAdd = (index: Index, name: string, entry: Kept | Lookup) => {
+  const entries = index.get(name)
+  if (entries === undefined) index.set(name, new Set([entry]))
+  else entries.add(entry)
+}
+
+const indexRemove = (index: Index, name: string, entry: Kept | Lookup) => {
+  const entries = index.get(name)
+  if (entries === undefined) return
+  entries.delete(entry)
+  if (entries.size === 0) index.delete(name)
+}
+
+/**
+ * The options of `cached`, checked. Both bound what the cache may do, so
+ * neither has a reading that means "no bound": a capacity must be a positive
+ * whole number (0, NaN or Infinity would keep every answer ever looked up), a
+ * time-to-live positive and finite (an infinite one would never see a
+ * revocation made elsewhere; a zero one caches nothing, which is the store).
+ */
+const cacheOptions = (options: {
+  readonly timeToLive: Duration.DurationInput
+  readonly capacity: number
+}): { readonly timeToLive: number; readonly capacity: number } | InvalidOptionError => {
+  const { capacity } = options
+  if (typeof capacity !== "number" || !Number.isSafeInteger(capacity) || capacity <= 0) {
+    return new InvalidOptionError({
+      option: "capacity",
+      reason: `must be a positive whole number of answers to keep, such as 10_000; got ${JSON.stringify(String(capacity))}.`,
+    })
+  }
+  const decoded = Duration.decodeUnknown(options.timeToLive)
+  if (Option.isNone(decoded)) {
+    return new InvalidOptionError({
+      option: "timeToLive",
+      reason: `${JSON.stringify(String(options.timeToLive))} is not a duration. Use a short one, such as "2 seconds".`,
+    })
+  }
+  const timeToLive = Duration.toMillis(decoded.value)
+  // `Duration` reads a negative or NaN number of millis as zero.
+  if (!Duration.isFinite(decoded.value) || !(timeToLive > 0)) {
+    return new InvalidOptionError({
+      option: "timeToLive",
+      reason: `must be a positive, finite duration: it is how late this instance may see a revocation made elsewhere. Use a short one, such as "2 seconds"; got ${JSON.stringify(String(options.timeToLive))}.`,
+    })
+  }
+  return { timeToLive, capacity }
+}
+
+export const cached = (options: { readonly timeToLive: Duration.DurationInput; readonly capacity: number }) => {
+  const checked = cacheOptions(options)
+  return (self: Revocation): Effect.Effect<Revocation> =>
+    // Options that cannot work are a bug of the program, not a condition it
+    // could handle where it runs: the signature has no error channel for them,
+    // so building the cache dies with the InvalidOptionError (its message says
+    // what to give), and the layer that builds it fails at start-up.
+    checked instanceof InvalidOptionError
+      ? Effect.die(checked)
+      : Effect.sync(() => makeCache(self, checked.timeToLive, checked.capacity))
+}
+
+/**
+ * The cache itself, rather than Effect's `Cache`: that one does not bound
+ * lookups in flight (it evicts them under load and stores their answers
+ * untracked after, so `capacity` is not a bound), times an answer's life from
+ * when it was stored rather than asked (a slow lookup adds its latency to the
+ * window), and cannot tell which lookups in flight a revocation concerns.
+ */
+const makeCache = (self: Revocation, timeToLive: number, capacity: number): Revocation => {
+  // Settled answers, at most `capacity`, least recently used first: a Map
+  // iterates in insertion order, and a hit moves its key to the end.
+  const kept = new Map<string, Kept>()
+  // The lookup of each key that checks starting now may share.
+  const joinable = new Map<string, Lookup>()
+  // Every kept answer and every running lookup (joinable or not: a lookup
+  // left behind still has callers, whose answer a revocation can make stale).
+  const byId: Index = new Map()
+  const bySubject: Index = new Map()
+
+  const index = (entry: Kept | Lookup) => {
+    indexAdd(byId, entry.ref.id, entry)
+    if (entry.ref.subject !== undefined) indexAdd(bySubject, entry.ref.subject, entry)
+  }
+  const unindex = (entry: Kept | Lookup) => {
+    indexRemove(byId, entry.ref.id, entry)
+    if (entry.ref.subject !== undefined) indexRemove(bySubject, entry.ref.subject, entry)
+  }
+  const drop = (entry: Kept) => {
+    if (kept.get(entry.key) === entry) kept.delete(entry.key)
+    unindex(entry)
+  }
+  const keep = (entry: Kept) => {
+    const previous = kept.get(entry.key)
+    if (previous !== undefined) drop(previous)
+    kept.set(entry.key, entry)
+    index(entry)
+    while (kept.size > capacity) drop(kept.values().next().value!)
+  }
+
+  /** Runs when the store has answered, at once: nothing else runs between the answer and its keeping. */
+  const settle = (lookup: Lookup, exit: Exit.Exit<Answer, RevocationUnavailableError>, now: number) => {
+    unindex(lookup)
+    if (joinable.get(lookup.key) === lookup) joinable.delete(lookup.key)
+    // A lookup that raced a revocation may have read the store before it:
+    // its answer goes to its callers, never into the cache. Failures are not
+    // kept either: the next check asks again.
+    const expiresAt = lookup.started + timeToLive
+    if (Exit.isSuccess(exit) && !lookup.raced && now < expiresAt) {
+      keep({ key: lookup.key, ref: lookup.ref, answer: exit.value, expiresAt })
+    }
+    Deferred.unsafeDone(lookup.done, exit)
+  }
+
+  // The lookup belongs to every check waiting for it, not to the one that
+  // started it, so it runs on a fiber of its own: a caller that goes away
+  // (its request aborted) neither cancels it for the others nor leaves them
+  // waiting for an answer that never comes. It ends when the store answers,
+  // which a store's own timeout bounds: interruptible, since it is forked
+  // from `find`'s uninterruptible region, whose flags a fiber inherits, and
+  // a timeout that cannot interrupt waits for ever.
+  const run = (lookup: Lookup) =>
+    Effect.forkDaemon(
+      Effect.interruptible(
+        Effect.onExit(self.check(lookup.ref), (exit) =>
+          Effect.clockWith((clock) => Effect.sync(() => settle(lookup, exit, clock.unsafeCurrentTimeMillis()))),
+        ),
+      ),
+    )
+
+  /**
+   * The kept answer of a key, if it is younger than `timeToLive`, else the
+   * lookup to wait for: one already running, if it started less than
+   * `timeToLive` ago, or a new one. Uninterruptible from registering a lookup
+   * to forking it: a caller interrupted in between would leave a lookup that
+   * never runs.
+   */
+  const find = (ref: Ref, key: string): Effect.Effect<Kept | Lookup> =>
+    Effect.uninterruptible(
+      Effect.clockWith((clock): Effect.Effect<Kept | Lookup> => {
+        const now = clock.unsafeCurrentTimeMillis()
+        const hit = kept.get(key)
+        if (hit !== undefined) {
+          if (now < hit.expiresAt) {
+            kept.delete(key)
+            kept.set(key, hit)
+            return Exit.succeed(hit)
           }
-          return timeToLive
-        },
-      })
+          drop(hit)
+        }
+        const running = joinable.get(key)
+        // A lookup that started `timeToLive` ago is not joined: its answer may
+        // be that old already. It still answers the checks that joined it.
+        if (running !== undefined && now < running.started + timeToLive) return Exit.succeed(running)
+        const lookup: Lookup = {
+          key,
+          ref,
+          started: now,
+          done: Deferred.unsafeMake<Answer, RevocationUnavailableError>(FiberId.none),
+          raced: false,
+        }
+        joinable.set(key, lookup)
+        index(lookup)
+        return Effect.as(run(lookup), lookup)
+      }),
+    )
 
-      const invalidate = (matches: (key: Key) => boolean) =>
-        Effect.suspend(() => {
-          epoch++
-          return Effect.flatMap(cache.keys, (keys) =>
-            Effect.forEach(keys, (key) => (matches(key) ? cache.invalidate(key) : Effect.void), { discard: true }),
+  /**
+   * A check. A lookup that raced a revocation of its id or subject is asked
+   * once more (`retried`): that second lookup started after the revocation
+   * had completed, and its answer is returned whatever races it in turn, so a
+   * check waits for at most two lookups however fast revocations come. (Not
+   * "revoked" at once: a revocation that failed, or that wrote nothing since
+   * its time had passed, does not make the session revoked; the store knows.)
+   */
+  const check = (ref: Ref, key: string, retried: boolean): Effect.Effect<Answer, RevocationUnavailableError> =>
+    Effect.flatMap(find(ref, key), (found) =>
+      "done" in found
+        ? Effect.flatMap(Deferred.await(found.done), (answer) =>
+            found.raced && !retried ? check(ref, key, true) : Exit.succeed(answer),
           )
-        })
+        : Exit.succeed(found.answer),
+    )
 
-      // An answer stored with a zero time-to-live still counts as fresh within
-      // the same millisecond (the Cache expires entries strictly after their
-      // time), so failures and stale answers are removed by hand: a failure
-      // once it has been reported, a stale answer before it is looked up again.
-      const lookup = (key: Key): Effect.Effect<Option.Option<"session" | "subject">, RevocationUnavailableError> =>
-        cache.get(key).pipe(
-          Effect.tapError(() => cache.invalidate(key)),
-          Effect.flatMap((answer) =>
-            answer.stale ? Effect.zipRight(cache.invalidate(key), lookup(key)) : Effect.succeed(answer.result),
-          ),
-        )
-
-      return {
-        // Only the fields that decide the answer, so the key compares by value.
-        check: (session) =>
-          lookup(Data.struct({ id: session.id, subject: session.subject, signedInAt: session.signedInAt })),
-        // Invalidate after the write (a lookup between the two would cache the
-        // old answer) and even when it failed: it may have landed anyway.
-        revokeSession: (sessionId, expiresAt) =>
-          Effect.ensuring(
-            self.revokeSession(sessionId, expiresAt),
-            invalidate((key) => key.id === sessionId),
-          ),
-        revokeSubject: (subject, at, retainUntil) =>
-          Effect.ensuring(
-            self.revokeSubject(subject, at, retainUntil),
-            invalidate((key) => key.subject === subject),
-          ),
+  /**
+   * After a revocation, for the entries it concerns: a kept answer goes, and
+   * a running lookup is marked raced and left behind, so a check that starts
+   * from now on asks the store again rather than wait for an answer that may
+   * have been read before the write.
+   */
+  const revoked = (by: Index, name: string, concerns: (ref: Ref) => boolean) =>
+    Effect.sync(() => {
+      const entries = by.get(name)
+      if (entries === undefined) return
+      for (const entry of [...entries]) {
+        if (!concerns(entry.ref)) continue
+        if ("done" in entry) {
+          entry.raced = true
+          if (joinable.get(entry.key) === entry) joinable.delete(entry.key)
+        } else {
+          drop(entry)
+        }
       }
     })
+
+  return {
+    check: (session) => {
+      // Only the fields that decide the answer, so the store sees what the key says.
+      const ref: Ref = { id: session.id, subject: session.subject, signedInAt: session.signedInAt }
+      return check(ref, keyOf(ref), false)
+    },
+    // After the write (a lookup between the two would keep the old answer),
+    // and even when it failed: it may have landed anyway.
+    revokeSession: (sessionId, expiresAt) =>
+      Effect.ensuring(
+        self.revokeSession(sessionId, expiresAt),
+        revoked(byId, sessionId, () => true),
+      ),
+    // Only the sessions signed in at or before `at`: every store keeps a
+    // subject's latest time, so a revocation at `at` cannot change the answer
+    // for a later sign-in. Written as "not after", so that a NaN `at` (which
+    // a store may read as "every session") clears too.
+    revokeSubject: (subject, at, retainUntil) =>
+      Effect.ensuring(
+        self.revokeSubject(subject, at, retainUntil),
+        revoked(bySubject, subject, (ref) => !(ref.signedInAt > at)),
+      ),
+  }
+}
