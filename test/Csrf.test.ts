@@ -107,7 +107,7 @@ describe("Csrf.middleware: the origin check", () => {
     const byOrigin = await send(origins, "POST", "/json", { origin: "https://admin.example.com" })
     expect(byOrigin.status).toBe(200)
     const bySite = await send(origins, "POST", "/json", {
-      origin: "https://ADMIN.example.com:443",
+      origin: "https://ADMIN.example.com",
       "sec-fetch-site": "same-site",
     })
     expect(bySite.status).toBe(200)
@@ -116,6 +116,41 @@ describe("Csrf.middleware: the origin check", () => {
   it("refuses Origin null, as sandboxed frames send it", async () => {
     const response = await send(origins, "POST", "/json", { origin: "null" })
     expect(response.status).toBe(403)
+  })
+
+  it("an Origin header with a path is refused as cross-origin", async () => {
+    // new URL() would reduce each of these to the site's own origin; no browser sends one.
+    for (const origin of [`${self}/evil`, `${self}/`, `${self}?next=/`, `${self}#top`]) {
+      const response = await send(origins, "POST", "/json", { origin })
+      expect([origin, response.status]).toEqual([origin, 403])
+      expect(await refusal(response)).toEqual({ status: 403, body: { _tag: "CsrfError", reason: "cross-origin" } })
+    }
+    const allowed = await send(origins, "POST", "/json", {
+      origin: "https://admin.example.com/evil",
+      "sec-fetch-site": "same-site",
+    })
+    expect(allowed.status).toBe(403)
+  })
+
+  it("an Origin header with user@ is refused", async () => {
+    for (const origin of ["http://user@127.0.0.1", "http://user:pass@127.0.0.1", "https://eve@admin.example.com"]) {
+      expect([origin, (await send(origins, "POST", "/json", { origin })).status]).toEqual([origin, 403])
+    }
+    const bySite = await send(origins, "POST", "/json", {
+      origin: "https://eve@admin.example.com",
+      "sec-fetch-site": "same-site",
+    })
+    expect(bySite.status).toBe(403)
+  })
+
+  it("an Origin header that spells out the default port is refused, as no browser sends one", async () => {
+    for (const origin of ["http://127.0.0.1:80", "https://admin.example.com:443"]) {
+      expect([origin, (await send(origins, "POST", "/json", { origin })).status]).toEqual([origin, 403])
+    }
+    // The serialized forms still pass, in any case (scheme and host are case-insensitive).
+    for (const origin of [self, "https://admin.example.com", "HTTPS://Admin.Example.COM"]) {
+      expect([origin, (await send(origins, "POST", "/json", { origin })).status]).toEqual([origin, 200])
+    }
   })
 
   it("counts another scheme or port as another origin", async () => {
@@ -392,6 +427,12 @@ describe("Csrf.checkOrigin for web requests", () => {
     expect(check(new Request("https://shop.example/pay", { headers: { origin: "https://evil.example" } }))).toBe(
       undefined,
     )
+  })
+
+  it("refuses an Origin with a path, a user@ or the default port for a web Request too", () => {
+    for (const origin of ["https://shop.example/evil", "https://user@shop.example", "https://shop.example:443"]) {
+      expect([origin, check(post({ origin }))?.reason]).toEqual([origin, "cross-origin"])
+    }
   })
 
   it("names what to do in its message, and nothing from the request", () => {

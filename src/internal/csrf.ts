@@ -39,6 +39,21 @@ export const normalizeOrigin = (origin: string): string | undefined => {
   }
 }
 
+/**
+ * An `Origin` header as an origin, or undefined unless it is one exactly as a
+ * browser serializes it (RFC 6454 §6.2): `scheme://host[:port]`, with no
+ * path, query, fragment or `user@`, and no default port. Normalizing would
+ * turn `https://app.example/evil` or `https://user@app.example` into the
+ * site's own origin; no browser sends either, so whoever sends it is not one
+ * of the site's pages, and `https://app.example:443` is refused for the same
+ * reason. Only the case is forgiven: scheme and host are case-insensitive and
+ * the URL parser lower-cases them anyway.
+ */
+export const originHeader = (header: string): string | undefined => {
+  const origin = normalizeOrigin(header)
+  return origin !== undefined && origin === header.toLowerCase() ? origin : undefined
+}
+
 /** An allow-list entry as an origin, or undefined when it is more (a path, a query) or less than one. */
 const allowListEntry = (origin: string): string | undefined => {
   try {
@@ -121,14 +136,15 @@ const ownOrigin = (policy: Policy, facts: Facts): string | undefined => {
 export const checkOrigin = (policy: Policy, facts: Facts): Reason | undefined => {
   if (isSafe(facts.method)) return undefined
   const origin = facts.header("origin")
-  const normalized = origin === undefined ? undefined : normalizeOrigin(origin)
+  const normalized = origin === undefined ? undefined : originHeader(origin)
   const site = facts.header("sec-fetch-site")
   if (site !== undefined) {
     if (site === "same-origin" || site === "none") return undefined
     return normalized !== undefined && policy.allowed.has(normalized) ? undefined : "cross-origin"
   }
   if (origin === undefined) return policy.missingOrigin === "allow" ? undefined : "missing-origin"
-  // `Origin: null` (sandboxed frames, some redirects) and garbage are foreign.
+  // `Origin: null` (sandboxed frames, some redirects), garbage and anything
+  // more than an origin are foreign.
   if (normalized === undefined) return "cross-origin"
   if (policy.allowed.has(normalized)) return undefined
   return normalized === ownOrigin(policy, facts) ? undefined : "cross-origin"
