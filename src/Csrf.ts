@@ -7,11 +7,12 @@
  * browser sends it, else compares `Origin` with the request's own origin.
  * That alone stops CSRF in every current browser.
  *
- * With `token: true` it also checks a token bound to the browser's session
- * (double submit, signed): {@link token} gives a token for a page or form,
- * the client sends it back in the `x-csrf-token` header or the `_csrf` form
- * field, and the middleware checks it against a secret kept in a sealed
- * cookie. Tokens need {@link layer} (a password from `Config`).
+ * With `token: true` it also checks a token (double submit, signed):
+ * {@link token} gives a token for a page or form, the client sends it back in
+ * the `x-csrf-token` header or the `_csrf` form field, and the middleware
+ * checks it against a secret kept in a sealed cookie and, with the `session`
+ * option, against the login session, so that a sign-in ends every token
+ * issued before it. Tokens need {@link layer} (a password from `Config`).
  *
  * A refusal is a {@link CsrfError}: typed, so a handler can
  * `Effect.catchTag("CsrfError", …)`, and a 403 response when nobody does
@@ -58,7 +59,7 @@ import * as Session from "./Session.js"
  * - `cross-origin`: sent from another origin (by `Sec-Fetch-Site`, or by `Origin`), not an allowed one.
  * - `missing-origin`: neither `Sec-Fetch-Site` nor `Origin`, under `missingOrigin: "refuse"`.
  * - `missing-token`: no token in the header or the form field.
- * - `bad-token`: a token that was not issued for this browser's session (another session, a rotated or expired secret, tampering).
+ * - `bad-token`: a token that was not issued for this browser's session (another session, a rotated or expired secret, a sign-in, sign-out or `regenerate` since it was issued under the `session` option, tampering).
  *
  * @since 0.1.0
  * @category models
@@ -73,7 +74,7 @@ const messages: Record<Reason, string> = {
   "missing-token":
     "Refused a state-changing request without a CSRF token. Put Csrf.token in the form's _csrf field, or send it in the x-csrf-token header (or the names configured).",
   "bad-token":
-    "Refused a state-changing request whose CSRF token was not issued for this browser's session (another session, a rotated secret, or a page older than the CSRF cookie). Reload the page to get a fresh token.",
+    "Refused a state-changing request whose CSRF token was not issued for this browser's session (another session, a rotated secret, a sign-in or sign-out since the page was made, or a page older than the CSRF cookie). Reload the page to get a fresh token.",
 }
 
 /**
@@ -185,18 +186,67 @@ export interface MiddlewareOptions extends OriginOptions {
 export type TokenError = Errors.CookieNotWritableError | Errors.InvalidOptionError
 
 /**
+ * A login session to bind tokens to: the class declared with `Session.Tag`
+ * (`session: Auth`, which the token service then needs: provide `Auth.layer`
+ * to its layer) or a `Session` value from `Session.make`. It must keep a
+ * record (`track: true`, `rolling` or `revocation`), which gives it the
+ * {@link Session.Session.id} tokens are bound to. `R` is what its operations
+ * need: the request's `CookieStore`, and `Auth` for the class.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BoundSession<R = never> {
+  readonly get: Effect.Effect<Option.Option<unknown>, unknown, R>
+  readonly id: Effect.Effect<Option.Option<string>, unknown, R>
+}
+
+/**
  * The options of the token service. Each takes a value or a `Config`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options<R = never> {
   /** Seals the CSRF cookie: 32+ characters, a rotation map, or a `Config` of either. */
   readonly password: Session.Configurable<Seal.Password>
   /**
+   * Binds every token to the login session as well as to the CSRF cookie's
+   * secret: a token is valid only for the sign-in it was issued under (or,
+   * issued signed out, only while signed out). A sign-in, a sign-out or
+   * `regenerate` then ends every earlier token, and a secret someone else
+   * planted in the browser (a sibling subdomain, a page on plain http) gives
+   * him no token that passes once the user signs in: he cannot know the
+   * session's id, which sits sealed in the session cookie.
+   *
+   * Without it, tokens are bound to the secret alone: call {@link rotate} at
+   * every sign-in and sign-out, and keep the `__Host-` cookie name.
+   *
+   * @example
+   * ```ts
+   * import { Config, Layer, Schema } from "effect"
+   * import { Session } from "effect-iron-session"
+   * import * as Csrf from "effect-iron-session/Csrf"
+   *
+   * class Auth extends Session.Tag<Auth>()("app/Auth", {
+   *   schema: Schema.Struct({ userId: Schema.String }),
+   *   cookieName: "auth",
+   *   password: Config.redacted("SESSION_PASSWORD"),
+   *   track: true, // the record that holds the id tokens are bound to
+   * }) {}
+   *
+   * const CsrfLive = Csrf.layer({ password: Config.redacted("CSRF_PASSWORD"), session: Auth }).pipe(
+   *   Layer.provideMerge(Auth.layer), // gives Auth to the app too
+   * )
+   * ```
+   */
+  readonly session?: BoundSession<R> | undefined
+  /**
    * The CSRF cookie; `__Host-csrf` by default. The `__Host-` prefix makes
-   * browsers refuse it from a sibling subdomain, which could otherwise plant a
-   * secret of its own (cookie tossing); it needs `Secure` and `Path=/`.
+   * browsers refuse it from a sibling subdomain or a plain-http page, which
+   * could otherwise plant a secret of its own (cookie tossing); it needs
+   * `Secure` and `Path=/`. Another name, without `session`, logs a warning
+   * when the layer is built.
    */
   readonly cookieName?: Session.Configurable<string> | undefined
   /** How long a secret lives without use; 14 days by default. A secret in use is renewed past half of it. */
@@ -218,18 +268,24 @@ export interface Csrf {
    * A token for a page or form. The first call for a browser creates its
    * secret and writes the cookie; later calls write nothing (until the secret
    * is past half its ttl, when it is renewed). Every call gives a different
-   * token, all valid.
+   * token, all valid. Under the `session` option it is bound to the session
+   * as it is now: a page rendered after a sign-in in the same request gets a
+   * token for the new sign-in.
    */
   readonly token: Effect.Effect<string, TokenError, CookieStore.CookieStore>
   /**
-   * Checks a token against this browser's secret: fails with `missing-token`
-   * for none (`null`, `undefined`, `""`) and `bad-token` for one not issued
-   * for it. For runtimes the middleware does not cover.
+   * Checks a token against this browser's secret (and, under the `session`
+   * option, its current sign-in): fails with `missing-token` for none
+   * (`null`, `undefined`, `""`) and `bad-token` for one not issued for it.
+   * For runtimes the middleware does not cover.
    */
   readonly verify: (token: string | null | undefined) => Effect.Effect<void, CsrfError, CookieStore.CookieStore>
   /**
    * Replaces this browser's secret, so every token issued before is refused.
-   * Call it when a user signs in or out.
+   * Without the `session` option tokens are bound to the secret alone: call
+   * it whenever a user signs in or out, or tokens issued before (including
+   * ones for a secret someone planted) stay valid across it. Under `session`
+   * a sign-in, sign-out or `regenerate` already ends them.
    */
   readonly rotate: Effect.Effect<void, TokenError, CookieStore.CookieStore>
 }
@@ -246,15 +302,22 @@ const Secret = Schema.Struct({ secret: Schema.String, issuedAt: Schema.Number })
 
 const DEFAULT_TTL: Duration.DurationInput = "14 days"
 
+const unboundWarning =
+  "The CSRF cookie's name has no __Host- prefix, so a sibling subdomain or a page served over plain http can plant a CSRF cookie whose tokens its author knows, and those tokens stay valid after the user signs in. Keep the default name (__Host-csrf), or bind tokens to the login session with the session option."
+
+const signedOut = (): Option.Option<string> => Option.none()
+
 /**
  * Builds the token service, reading each `Config` and checking every option
  * once (as {@link Session.make} does: a short password or a `__Host-` cookie
- * without `Secure` fails here).
+ * without `Secure` fails here). With `session: Auth`, it needs `Auth`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Csrf, Session.LayerError> =>
+export const make = <R = never>(
+  options: Options<R>,
+): Effect.Effect<Csrf, Session.LayerError, Exclude<R, CookieStore.CookieStore>> =>
   Effect.gen(function* () {
     const ttl = (yield* config.configured(options.ttl)) ?? DEFAULT_TTL
     // The secret is a session of its own: sealed, in its own cookie, with the
@@ -266,6 +329,43 @@ export const make = (options: Options): Effect.Effect<Csrf, Session.LayerError> 
       ttl,
       ...(options.cookieOptions === undefined ? {} : { cookieOptions: options.cookieOptions }),
     })
+    const bound = options.session
+    // Browsers match cookie prefixes case-insensitively, as Session.make checks them.
+    if (bound === undefined && !secrets.cookieName.toLowerCase().startsWith("__host-")) {
+      yield* Effect.logWarning(unboundWarning).pipe(Effect.annotateLogs({ cookieName: secrets.cookieName }))
+    }
+    // What the layer was built with (the session's service, for `session: Auth`),
+    // under what each request has: the request's own CookieStore, and its
+    // session when the app provides one, come first.
+    const built = yield* Effect.context<Exclude<R, CookieStore.CookieStore>>()
+    const inRequest = <A>(effect: Effect.Effect<A, unknown, R>) =>
+      Effect.mapInputContext(
+        effect,
+        // Exclude<R, CookieStore> | CookieStore is R, which TypeScript cannot see for a generic R.
+        (request: Context.Context<CookieStore.CookieStore>) => Context.merge(built, request) as Context.Context<R>,
+      )
+    /**
+     * The sign-in tokens are bound to: none when signed out. A session that
+     * cannot be read (an expired or tampered cookie under `invalidCookie:
+     * "fail"`, an unreachable revocation store) is signed out here as it is for
+     * the app's handlers, so a token of a sign-in never passes then.
+     */
+    const binding: Effect.Effect<internal.Binding, never, CookieStore.CookieStore> =
+      bound === undefined
+        ? Effect.succeed(undefined)
+        : Effect.gen(function* () {
+            const id = yield* Effect.orElseSucceed(inRequest(bound.id), signedOut)
+            if (Option.isSome(id)) return id
+            // Signed in without an id: the session keeps no record, and binding
+            // to nothing would silently leave tokens unbound.
+            const value = yield* Effect.orElseSucceed(inRequest(bound.get), Option.none)
+            if (Option.isSome(value)) {
+              return yield* Effect.dieMessage(
+                "Csrf: the session given as the session option keeps no record, so it has no id to bind tokens to. Declare it with track: true (or rolling, or revocation).",
+              )
+            }
+            return id
+          })
     // Valid, or Session.make would have refused it.
     const renewAfter = Duration.toMillis(Duration.decode(ttl)) / 2
 
@@ -303,13 +403,13 @@ export const make = (options: Options): Effect.Effect<Csrf, Session.LayerError> 
           return yield* new CsrfError({ reason: "missing-token" })
         }
         const stored = yield* secrets.get
-        const valid = Option.isSome(stored) && (yield* internal.verify(stored.value.secret, token))
+        const valid = Option.isSome(stored) && (yield* internal.verify(stored.value.secret, token, yield* binding))
         if (!valid) return yield* new CsrfError({ reason: "bad-token" })
       })
 
     return {
       cookieName: secrets.cookieName,
-      token: Effect.flatMap(current.get, internal.issue),
+      token: Effect.flatMap(current.get, (secret) => Effect.flatMap(binding, (bound) => internal.issue(secret, bound))),
       verify,
       rotate: Effect.flatMap(CookieStore.CookieStore, (store) => {
         const secret = internal.newSecret()
@@ -319,7 +419,8 @@ export const make = (options: Options): Effect.Effect<Csrf, Session.LayerError> 
   })
 
 /**
- * The token service as a layer: see {@link make}.
+ * The token service as a layer: see {@link make}. Pass `session` to bind
+ * tokens to the login session (see {@link Options.session}).
  *
  * @example
  * ```ts
@@ -332,7 +433,9 @@ export const make = (options: Options): Effect.Effect<Csrf, Session.LayerError> 
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Csrf, Session.LayerError> => Layer.effect(Csrf, make(options))
+export const layer = <R = never>(
+  options: Options<R>,
+): Layer.Layer<Csrf, Session.LayerError, Exclude<R, CookieStore.CookieStore>> => Layer.effect(Csrf, make(options))
 
 /**
  * A token for the current page or form: put it in a hidden `_csrf` field or
@@ -464,15 +567,25 @@ const storeFor = (request: HttpServerRequest.HttpServerRequest) =>
  * Throws an `InvalidOptionError` when called with an `allowedOrigins` entry
  * that is not an origin, so a typo stops the app at start-up.
  *
- * With `token`, it needs {@link Csrf} (from {@link layer}). Put it inside
- * `HttpSession.middleware` so the CSRF cookie is read once per request.
+ * With `token`, it needs {@link Csrf} (from {@link layer}), best bound to the
+ * login session with its `session` option. Put it inside
+ * `HttpSession.middleware` so the CSRF and session cookies are read once per
+ * request.
  *
  * @example
  * ```ts
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
- * import { Config, Effect, Layer } from "effect"
+ * import { Config, Effect, Layer, Schema } from "effect"
+ * import { Session } from "effect-iron-session"
  * import * as Csrf from "effect-iron-session/Csrf"
  * import * as HttpSession from "effect-iron-session/HttpSession"
+ *
+ * class Auth extends Session.Tag<Auth>()("app/Auth", {
+ *   schema: Schema.Struct({ userId: Schema.String }),
+ *   cookieName: "auth",
+ *   password: Config.redacted("SESSION_PASSWORD"),
+ *   track: true,
+ * }) {}
  *
  * const router = HttpRouter.empty.pipe(
  *   HttpRouter.get(
@@ -485,7 +598,10 @@ const storeFor = (request: HttpServerRequest.HttpServerRequest) =>
  * )
  *
  * const app = router.pipe(Csrf.middleware({ token: true }), HttpSession.middleware)
- * const CsrfLive = Csrf.layer({ password: Config.redacted("CSRF_PASSWORD") }) // provide it with the app
+ * // Tokens bound to Auth's sign-in; provide it with the app: it gives Auth too.
+ * const CsrfLive = Csrf.layer({ password: Config.redacted("CSRF_PASSWORD"), session: Auth }).pipe(
+ *   Layer.provideMerge(Auth.layer),
+ * )
  * ```
  *
  * @since 0.1.0

@@ -12,11 +12,12 @@ import {
 } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Layer, ManagedRuntime, Schema, TestClock } from "effect"
-import { CookieStore } from "effect-iron-session"
+import { Cause, Effect, Either, Exit, Layer, Logger, ManagedRuntime, Option, Schema, TestClock } from "effect"
+import { CookieStore, Session } from "effect-iron-session"
 import * as Csrf from "effect-iron-session/Csrf"
 import * as HttpSession from "effect-iron-session/HttpSession"
 import fc from "fast-check"
+import { request, value } from "./helpers/request.js"
 import { cookieHeaderFrom, withServer } from "./helpers/server.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
@@ -107,7 +108,7 @@ describe("Csrf.middleware: the origin check", () => {
     const byOrigin = await send(origins, "POST", "/json", { origin: "https://admin.example.com" })
     expect(byOrigin.status).toBe(200)
     const bySite = await send(origins, "POST", "/json", {
-      origin: "https://ADMIN.example.com:443",
+      origin: "https://ADMIN.example.com",
       "sec-fetch-site": "same-site",
     })
     expect(bySite.status).toBe(200)
@@ -116,6 +117,41 @@ describe("Csrf.middleware: the origin check", () => {
   it("refuses Origin null, as sandboxed frames send it", async () => {
     const response = await send(origins, "POST", "/json", { origin: "null" })
     expect(response.status).toBe(403)
+  })
+
+  it("an Origin header with a path is refused as cross-origin", async () => {
+    // new URL() would reduce each of these to the site's own origin; no browser sends one.
+    for (const origin of [`${self}/evil`, `${self}/`, `${self}?next=/`, `${self}#top`]) {
+      const response = await send(origins, "POST", "/json", { origin })
+      expect([origin, response.status]).toEqual([origin, 403])
+      expect(await refusal(response)).toEqual({ status: 403, body: { _tag: "CsrfError", reason: "cross-origin" } })
+    }
+    const allowed = await send(origins, "POST", "/json", {
+      origin: "https://admin.example.com/evil",
+      "sec-fetch-site": "same-site",
+    })
+    expect(allowed.status).toBe(403)
+  })
+
+  it("an Origin header with user@ is refused", async () => {
+    for (const origin of ["http://user@127.0.0.1", "http://user:pass@127.0.0.1", "https://eve@admin.example.com"]) {
+      expect([origin, (await send(origins, "POST", "/json", { origin })).status]).toEqual([origin, 403])
+    }
+    const bySite = await send(origins, "POST", "/json", {
+      origin: "https://eve@admin.example.com",
+      "sec-fetch-site": "same-site",
+    })
+    expect(bySite.status).toBe(403)
+  })
+
+  it("an Origin header that spells out the default port is refused, as no browser sends one", async () => {
+    for (const origin of ["http://127.0.0.1:80", "https://admin.example.com:443"]) {
+      expect([origin, (await send(origins, "POST", "/json", { origin })).status]).toEqual([origin, 403])
+    }
+    // The serialized forms still pass, in any case (scheme and host are case-insensitive).
+    for (const origin of [self, "https://admin.example.com", "HTTPS://Admin.Example.COM"]) {
+      expect([origin, (await send(origins, "POST", "/json", { origin })).status]).toEqual([origin, 200])
+    }
   })
 
   it("counts another scheme or port as another origin", async () => {
@@ -394,6 +430,12 @@ describe("Csrf.checkOrigin for web requests", () => {
     )
   })
 
+  it("refuses an Origin with a path, a user@ or the default port for a web Request too", () => {
+    for (const origin of ["https://shop.example/evil", "https://user@shop.example", "https://shop.example:443"]) {
+      expect([origin, check(post({ origin }))?.reason]).toEqual([origin, "cross-origin"])
+    }
+  })
+
   it("names what to do in its message, and nothing from the request", () => {
     const error = Csrf.checkOrigin()(
       new Request("https://shop.example/pay", { method: "POST", headers: { origin: "https://secret-evil.example" } }),
@@ -448,4 +490,182 @@ describe("Csrf in an HttpApi", () => {
     const responses = spec.paths["/transfer"]?.post?.responses ?? {}
     expect(Object.keys(responses)).toContain("403")
   })
+})
+
+describe("Csrf tokens bound to the login session", () => {
+  const User = Schema.Struct({ user: Schema.String })
+  class Auth extends Session.Tag<Auth>()("test/CsrfAuth", {
+    schema: User,
+    cookieName: "auth",
+    password,
+    track: true,
+  }) {}
+  // A cookie name without __Host-: a sibling subdomain or a plain-http page can plant it.
+  // Bound to the session, planting it gains the attacker nothing.
+  const BoundLive = Csrf.layer({ password, cookieName: "csrf", session: Auth }).pipe(Layer.provideMerge(Auth.layer))
+  const sibling = "https://blog.example.com"
+
+  const tokenText = Effect.map(Effect.orDie(Csrf.token), HttpServerResponse.text)
+  const app = HttpRouter.empty.pipe(
+    HttpRouter.get("/token", tokenText),
+    // Each answers with a token for the page it would render next.
+    HttpRouter.post(
+      "/sign-in/:user",
+      Effect.flatMap(HttpRouter.params, ({ user = "" }) =>
+        Effect.zipRight(Effect.orDie(Auth.set({ user })), tokenText),
+      ),
+    ),
+    HttpRouter.post("/regenerate", Effect.zipRight(Effect.orDie(Auth.regenerate), tokenText)),
+    HttpRouter.post("/sign-out", Effect.zipRight(Effect.orDie(Auth.destroy), tokenText)),
+    HttpRouter.post("/json", HttpServerResponse.text("done")),
+    // The sibling is allowed, so only the token stands between it and the app.
+    Csrf.middleware({ token: true, allowedOrigins: [sibling] }),
+    HttpSession.middleware,
+  )
+  const web = HttpApp.toWebHandlerLayer(app, BoundLive)
+  afterAll(() => web.dispose())
+
+  /** A browser with a cookie jar: every response's Set-Cookie lands in it. */
+  const browser = () => {
+    let jar: Record<string, string> = {}
+    return {
+      cookie: (name: string) => jar[name] ?? "",
+      plant: (name: string, value: string) => {
+        jar = { ...jar, [name]: value }
+      },
+      send: async (method: string, path: string, headers: Record<string, string> = {}) => {
+        const cookie = cookieHeaderFrom([], jar).header
+        const response = await send(web.handler, method, path, { ...(cookie === "" ? {} : { cookie }), ...headers })
+        jar = cookieHeaderFrom(response.headers.getSetCookie(), jar).jar
+        return response
+      },
+    }
+  }
+  type Browser = ReturnType<typeof browser>
+  /** A request of the app's own pages. */
+  const post = (who: Browser, path: string, token: string) =>
+    who.send("POST", path, { origin: self, "x-csrf-token": token })
+  /** A request forged from the sibling the attacker controls, riding the victim's cookies. */
+  const forge = (victim: Browser, token: string) =>
+    victim.send("POST", "/json", { origin: sibling, "sec-fetch-site": "same-site", "x-csrf-token": token })
+  /** What came back: a refusal's reason, else the handler's text (so a forged request that got through says so). */
+  const outcome = async (response: Response) =>
+    response.status === 403
+      ? { status: 403, reason: ((await response.json()) as { reason: string }).reason }
+      : { status: response.status, text: await response.text() }
+  const refused = { status: 403, reason: "bad-token" }
+  const signIn = async (who: Browser, user: string) => {
+    const page = await who.send("GET", "/token")
+    const response = await post(who, `/sign-in/${user}`, await page.text())
+    expect(response.status).toBe(200)
+    return response.text()
+  }
+
+  it("a token from a CSRF cookie the attacker planted before sign-in is refused once the victim signs in", async () => {
+    const attacker = browser()
+    const known = await (await attacker.send("GET", "/token")).text()
+    const victim = browser()
+    victim.plant("csrf", attacker.cookie("csrf"))
+    // Signed out, the planted secret's tokens pass: there is no sign-in to forge with yet.
+    expect((await forge(victim, known)).status).toBe(200)
+    await signIn(victim, "ada")
+    expect(await outcome(await forge(victim, known))).toEqual(refused)
+  })
+
+  it("a token issued for one sign-in is refused under another user's session", async () => {
+    const attacker = browser()
+    const own = await signIn(attacker, "eve")
+    expect((await post(attacker, "/json", own)).status).toBe(200)
+    const victim = browser()
+    victim.plant("csrf", attacker.cookie("csrf"))
+    await signIn(victim, "ada")
+    expect(await outcome(await forge(victim, own))).toEqual(refused)
+  })
+
+  it("a token issued before regenerate is refused after it", async () => {
+    const victim = browser()
+    const before = await signIn(victim, "ada")
+    const regenerated = await post(victim, "/regenerate", before)
+    expect(regenerated.status).toBe(200)
+    const after = await regenerated.text()
+    expect(await outcome(await post(victim, "/json", before))).toEqual(refused)
+    expect((await post(victim, "/json", after)).status).toBe(200)
+  })
+
+  it("a token issued while signed in is refused after sign-out", async () => {
+    const victim = browser()
+    const signedIn = await signIn(victim, "ada")
+    const signedOut = await post(victim, "/sign-out", signedIn)
+    expect(signedOut.status).toBe(200)
+    const fresh = await signedOut.text()
+    expect(await outcome(await post(victim, "/json", signedIn))).toEqual(refused)
+    expect((await post(victim, "/json", fresh)).status).toBe(200)
+  })
+
+  class Rolling extends Session.Tag<Rolling>()("test/CsrfRolling", {
+    schema: User,
+    cookieName: "rolling",
+    password,
+    rolling: { idle: "1 hour", refresh: "10 minutes" },
+  }) {}
+  const RollingLive = Csrf.layer({ password, session: Rolling }).pipe(Layer.provideMerge(Rolling.layer))
+
+  it.effect("tokens bound to a session still pass for the same sign-in across requests and refreshes", () =>
+    Effect.gen(function* () {
+      // The token the sign-in response renders is for the new sign-in.
+      const signedIn = yield* request(Effect.zipRight(Rolling.set({ user: "ada" }), Csrf.token))
+      const token = value(signedIn.result)
+      const id = value((yield* request(Rolling.id, signedIn.store.cookies)).result)
+      expect(Option.isSome(id)).toBe(true)
+      let cookies = signedIn.store.cookies
+      for (let step = 0; step < 4; step++) {
+        yield* TestClock.adjust("15 minutes")
+        const later = yield* request(Effect.zipRight(Csrf.verify(token), Rolling.id), cookies)
+        // The read refreshed the rolling session (a new seal), under the same id: the token still passes.
+        expect(value(later.result)).toEqual(id)
+        expect(later.store.setCookieHeaders.some((header) => header.startsWith("rolling="))).toBe(true)
+        cookies = later.store.cookies
+      }
+    }).pipe(Effect.provide(RollingLive)),
+  )
+
+  it.effect("a CSRF cookie name without __Host- logs a warning when the layer is built", () =>
+    Effect.gen(function* () {
+      const warnings = (layer: Layer.Layer<Csrf.Csrf, Session.LayerError>) =>
+        Effect.gen(function* () {
+          const logs: Array<string> = []
+          const logger = Logger.make(({ message, logLevel }) => {
+            if (logLevel._tag === "Warning") logs.push(String(message))
+          })
+          yield* Layer.build(layer).pipe(Effect.scoped, Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+          return logs
+        })
+      const plantable = yield* warnings(Csrf.layer({ password, cookieName: "csrf" }))
+      expect(plantable).toHaveLength(1)
+      expect(plantable[0]).toContain("__Host-")
+      expect(plantable[0]).toContain("session option")
+      expect(plantable[0]).not.toContain(password)
+      expect(yield* warnings(Csrf.layer({ password }))).toEqual([])
+      expect(yield* warnings(Csrf.layer({ password, cookieName: "__Host-app-csrf" }))).toEqual([])
+      expect(yield* warnings(BoundLive)).toEqual([])
+    }),
+  )
+
+  class Untracked extends Session.Tag<Untracked>()("test/CsrfUntracked", {
+    schema: User,
+    cookieName: "untracked",
+    password,
+  }) {}
+
+  it.effect(
+    "a signed-in session that keeps no record, given as session, is a defect, not silently unbound tokens",
+    () =>
+      Effect.gen(function* () {
+        const signedIn = yield* request(Untracked.set({ user: "ada" }))
+        const issued = yield* request(Effect.exit(Csrf.token), signedIn.store.cookies)
+        const exit = value(issued.result)
+        expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+        expect(String(Exit.isFailure(exit) ? Cause.squash(exit.cause) : "")).toContain("track: true")
+      }).pipe(Effect.provide(Csrf.layer({ password, session: Untracked }).pipe(Layer.provideMerge(Untracked.layer)))),
+  )
 })

@@ -309,6 +309,15 @@ describe("the exact types of the Effect API", () => {
       Layer.Layer<Csrf.Csrf, Session.LayerError>
     >()
     expectTypeOf(Csrf.checkOrigin()).toEqualTypeOf<(request: globalThis.Request) => Csrf.CsrfError | undefined>()
+    // Bound to a declared session, the token service needs it; bound to a Session value, nothing more.
+    class Auth extends Session.Tag<Auth>()("api/CsrfAuth", { schema: User, cookieName: "a", password, track: true }) {}
+    expectTypeOf(Csrf.layer({ password, session: Auth })).toEqualTypeOf<
+      Layer.Layer<Csrf.Csrf, Session.LayerError, Auth>
+    >()
+    const value = Session.make({ schema: User, cookieName: "v", password, track: true })
+    expectTypeOf(Effect.flatMap(value, (session) => Csrf.make({ password, session }))).toEqualTypeOf<
+      Effect.Effect<Csrf.Csrf, Session.LayerError>
+    >()
     expectTypeOf<Csrf.CsrfError["reason"]>().toEqualTypeOf<Csrf.Reason>()
     expectTypeOf<Csrf.Reason>().toEqualTypeOf<"cross-origin" | "missing-origin" | "missing-token" | "bad-token">()
   })

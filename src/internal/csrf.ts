@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
+import * as Option from "effect/Option"
 import { InvalidOptionError } from "../Errors.js"
 
 /** Why a request was refused. */
@@ -37,6 +38,21 @@ export const normalizeOrigin = (origin: string): string | undefined => {
   } catch {
     return undefined
   }
+}
+
+/**
+ * An `Origin` header as an origin, or undefined unless it is one exactly as a
+ * browser serializes it (RFC 6454 §6.2): `scheme://host[:port]`, with no
+ * path, query, fragment or `user@`, and no default port. Normalizing would
+ * turn `https://app.example/evil` or `https://user@app.example` into the
+ * site's own origin; no browser sends either, so whoever sends it is not one
+ * of the site's pages, and `https://app.example:443` is refused for the same
+ * reason. Only the case is forgiven: scheme and host are case-insensitive and
+ * the URL parser lower-cases them anyway.
+ */
+export const originHeader = (header: string): string | undefined => {
+  const origin = normalizeOrigin(header)
+  return origin !== undefined && origin === header.toLowerCase() ? origin : undefined
 }
 
 /** An allow-list entry as an origin, or undefined when it is more (a path, a query) or less than one. */
@@ -121,14 +137,15 @@ const ownOrigin = (policy: Policy, facts: Facts): string | undefined => {
 export const checkOrigin = (policy: Policy, facts: Facts): Reason | undefined => {
   if (isSafe(facts.method)) return undefined
   const origin = facts.header("origin")
-  const normalized = origin === undefined ? undefined : normalizeOrigin(origin)
+  const normalized = origin === undefined ? undefined : originHeader(origin)
   const site = facts.header("sec-fetch-site")
   if (site !== undefined) {
     if (site === "same-origin" || site === "none") return undefined
     return normalized !== undefined && policy.allowed.has(normalized) ? undefined : "cross-origin"
   }
   if (origin === undefined) return policy.missingOrigin === "allow" ? undefined : "missing-origin"
-  // `Origin: null` (sandboxed frames, some redirects) and garbage are foreign.
+  // `Origin: null` (sandboxed frames, some redirects), garbage and anything
+  // more than an origin are foreign.
   if (normalized === undefined) return "cross-origin"
   if (policy.allowed.has(normalized)) return undefined
   return normalized === ownOrigin(policy, facts) ? undefined : "cross-origin"
@@ -139,11 +156,51 @@ const NONCE_BYTES = 16
 const MAC_BYTES = 32
 /** Domain separation: this key signs CSRF tokens and nothing else. */
 const LABEL = new TextEncoder().encode("effect-iron-session/csrf-token\0")
+/**
+ * Tokens bound to a login session have a label of their own, so a token of
+ * the secret alone never passes where a session-bound one is wanted (nor the
+ * reverse), whatever the session. Encoded on first use, not at import.
+ */
+let boundLabel: Uint8Array | undefined
+const sessionLabel = (): Uint8Array => {
+  boundLabel ??= new TextEncoder().encode("effect-iron-session/csrf-token/session\0")
+  return boundLabel
+}
+
+/**
+ * What a token is bound to besides its secret: `undefined` for the secret
+ * alone, else the login session's id, none when signed out.
+ */
+export type Binding = Option.Option<string> | undefined
 
 /** A new per-session secret: 32 random bytes from Web Crypto, base64url. */
 export const newSecret = (): string => Encoding.encodeBase64Url(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)))
 
-const mac = (secret: Uint8Array, nonce: Uint8Array): Effect.Effect<Uint8Array> =>
+/**
+ * The bytes a token's MAC covers: `label ‖ nonce` for the secret alone;
+ * `label ‖ nonce ‖ 0x00` signed out and `label ‖ nonce ‖ 0x01 ‖ id` signed in
+ * for a token bound to a session. The nonce has a fixed length and the marker
+ * byte says whether an id follows, so no two bindings share their bytes (an
+ * id of "" is not "signed out").
+ */
+const message = (nonce: Uint8Array, binding: Binding): Uint8Array<ArrayBuffer> => {
+  if (binding === undefined) {
+    const data = new Uint8Array(LABEL.length + nonce.length)
+    data.set(LABEL)
+    data.set(nonce, LABEL.length)
+    return data
+  }
+  const label = sessionLabel()
+  const id = Option.isSome(binding) ? new TextEncoder().encode(binding.value) : undefined
+  const data = new Uint8Array(label.length + nonce.length + 1 + (id?.length ?? 0))
+  data.set(label)
+  data.set(nonce, label.length)
+  data[label.length + nonce.length] = id === undefined ? 0 : 1
+  if (id !== undefined) data.set(id, label.length + nonce.length + 1)
+  return data
+}
+
+const mac = (secret: Uint8Array, nonce: Uint8Array, binding: Binding): Effect.Effect<Uint8Array> =>
   Effect.promise(async () => {
     // A copy on a plain ArrayBuffer: what Web Crypto's types ask for.
     const key = await crypto.subtle.importKey(
@@ -153,10 +210,7 @@ const mac = (secret: Uint8Array, nonce: Uint8Array): Effect.Effect<Uint8Array> =
       false,
       ["sign"],
     )
-    const data = new Uint8Array(LABEL.length + nonce.length)
-    data.set(LABEL)
-    data.set(nonce, LABEL.length)
-    return new Uint8Array(await crypto.subtle.sign("HMAC", key, data))
+    return new Uint8Array(await crypto.subtle.sign("HMAC", key, message(nonce, binding)))
   })
 
 const secretBytes = (secret: string): Uint8Array | undefined => {
@@ -165,17 +219,19 @@ const secretBytes = (secret: string): Uint8Array | undefined => {
 }
 
 /**
- * A token for a secret: `base64url(nonce ‖ HMAC(secret, label ‖ nonce))`.
- * The random nonce makes every token different, so a page's tokens cannot be
- * recovered byte by byte through response compression (BREACH); every one of
- * them is valid for the secret.
+ * A token for a secret (and a binding): `base64url(nonce ‖ HMAC(secret, message))`,
+ * the message as {@link message} builds it. The random nonce makes every token
+ * different, so a page's tokens cannot be recovered byte by byte through
+ * response compression (BREACH); every one of them is valid for the secret
+ * and binding. The token does not carry the session id: the verifier reads it
+ * from the session, so a token cannot name the session it claims.
  */
-export const issue = (secret: string): Effect.Effect<string> =>
+export const issue = (secret: string, binding: Binding = undefined): Effect.Effect<string> =>
   Effect.suspend(() => {
     const key = secretBytes(secret)
     if (key === undefined) return Effect.die(new Error("a CSRF secret is not 32 bytes of base64url"))
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES))
-    return Effect.map(mac(key, nonce), (signature) => {
+    return Effect.map(mac(key, nonce, binding), (signature) => {
       const token = new Uint8Array(NONCE_BYTES + MAC_BYTES)
       token.set(nonce)
       token.set(signature, NONCE_BYTES)
@@ -191,8 +247,8 @@ const constantTimeEqual = (a: Uint8Array, b: Uint8Array): boolean => {
   return difference === 0
 }
 
-/** Whether a token was issued for this secret. */
-export const verify = (secret: string, token: string): Effect.Effect<boolean> =>
+/** Whether a token was issued for this secret and this binding. */
+export const verify = (secret: string, token: string, binding: Binding = undefined): Effect.Effect<boolean> =>
   Effect.suspend(() => {
     const key = secretBytes(secret)
     const decoded = Encoding.decodeBase64Url(token)
@@ -201,5 +257,5 @@ export const verify = (secret: string, token: string): Effect.Effect<boolean> =>
     }
     const nonce = decoded.right.subarray(0, NONCE_BYTES)
     const given = decoded.right.subarray(NONCE_BYTES)
-    return Effect.map(mac(key, nonce), (expected) => constantTimeEqual(expected, given))
+    return Effect.map(mac(key, nonce, binding), (expected) => constantTimeEqual(expected, given))
   })
