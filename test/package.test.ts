@@ -44,7 +44,7 @@ describe("the built package", () => {
     expect(Number(out.trim())).toBeGreaterThan(0)
   })
 
-  it("packs dist, README.md, LICENSE and CHANGELOG.md, and no tests, benchmarks, examples or scripts", () => {
+  it("packs dist, README.md, LICENSE, CHANGELOG.md and SECURITY.md, and no tests, benchmarks, examples or scripts", () => {
     const [packed] = JSON.parse(
       execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
         cwd: rootDir,
@@ -53,7 +53,7 @@ describe("the built package", () => {
       }),
     ) as Array<{ readonly files: ReadonlyArray<{ readonly path: string }> }>
     const paths = (packed?.files ?? []).map((file) => file.path)
-    const required = ["package.json", "README.md", "LICENSE", "CHANGELOG.md"]
+    const required = ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "SECURITY.md"]
     for (const [, target] of entries) if (typeof target !== "string") required.push(target.default, target.types)
     expect(paths).toEqual(expect.arrayContaining(required.map((path) => path.replace(/^\.\//, ""))))
     expect(paths.filter((path) => /^(test|bench|examples|scripts|\.ci)\//.test(path))).toEqual([])
