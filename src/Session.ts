@@ -430,7 +430,7 @@ export const make = <A, I, P extends Policy = "reset">(
       ttl,
       attributes,
       chunk: chunk === true,
-      strictName: true,
+      strict: true,
       ironOrder: false,
       codec: codecOf(options.schema),
       policy: options.invalidCookie ?? "reset",

@@ -6,8 +6,8 @@
  * a test makes one fail.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Layer, Option, Schema, TestClock } from "effect"
-import { Errors, Revocation, Seal, Session } from "effect-iron-session"
+import { Duration, Effect, Either, Layer, Option, Redacted, Schema, TestClock } from "effect"
+import { CookieStore, Errors, Flash, Revocation, Seal, Session } from "effect-iron-session"
 import * as facade from "effect-iron-session/promise"
 import * as ironSession from "iron-session"
 import type { IronCrypto } from "../src/internal/crypto/types.js"
@@ -318,5 +318,120 @@ describe("the hot-seal cache", () => {
       yield* visit(session, alice)
       expect(opens).toBe(before)
     }).pipe(Effect.provideService(Seal.CryptoBackend, counting as unknown as Seal.Backend))
+  })
+})
+
+describe("two tenants on one cookie name", () => {
+  /** One facade request over a plain cookie jar: what the session holds, after `act` saved into it. */
+  const tenantVisit = async (
+    jar: Map<string, string>,
+    options: facade.SessionOptions,
+    act?: (session: Record<string, unknown> & { save(): Promise<void> }) => Promise<void>,
+  ) => {
+    const store = {
+      get: (name: string) => (jar.has(name) ? { name, value: jar.get(name)! } : undefined),
+      set: (name: string, v: string) => void jar.set(name, v),
+    }
+    const session = await facade.getIronSession<Record<string, unknown>>(store as never, options)
+    await act?.(session)
+    return { ...session }
+  }
+  const passwordA = "tenant-a-password-that-is-32-characters-long"
+  const passwordB = "tenant-b-password-that-is-32-characters-long"
+
+  it("a cookie sealed under tenant A's Redacted password is never read as a session under tenant B's", async () => {
+    const jar = new Map<string, string>()
+    const asA = { cookieName: "tenant", password: Redacted.make(passwordA) as never }
+    const asB = { cookieName: "tenant", password: Redacted.make(passwordB) as never }
+    const saved = tenantVisit(jar, asA, async (session) => {
+      session.user = "alice@a.example"
+      await session.save()
+    })
+    // Refused by name, before any cookie is written, and without the password in the message.
+    await expect(saved).rejects.toThrow(/A Redacted password is for the Effect API/)
+    await expect(saved).rejects.not.toThrow(passwordA)
+    expect(jar.size).toBe(0)
+    // Had tenant A's cookie been written, tenant B must not read it: B is refused the same way.
+    jar.set("tenant", await facade.sealData({ user: "alice@a.example" }, { password: passwordA }))
+    await expect(tenantVisit(jar, asB)).rejects.toThrow(/A Redacted password/)
+    await expect(facade.sealData({ user: "x" }, { password: Redacted.make(passwordA) as never })).rejects.toThrow(
+      /A Redacted password/,
+    )
+    await expect(
+      facade.unsealData(jar.get("tenant")!, { password: Redacted.make(passwordB) as never }),
+    ).rejects.toThrow(/A Redacted password/)
+  })
+
+  it("tenant A's cookie is an empty session under tenant B's password, even with identical options otherwise", async () => {
+    const jar = new Map<string, string>()
+    await tenantVisit(jar, { cookieName: "tenant", password: passwordA }, async (session) => {
+      session.user = "alice@a.example"
+      await session.save()
+    })
+    expect(await tenantVisit(jar, { cookieName: "tenant", password: passwordA })).toEqual({ user: "alice@a.example" })
+    expect(await tenantVisit(jar, { cookieName: "tenant", password: passwordB })).toEqual({})
+    expect(await tenantVisit(jar, { cookieName: "tenant", password: { 1: passwordB } })).toEqual({})
+    expect(await tenantVisit(jar, { cookieName: "tenant", password: { 2: passwordA } })).toEqual({})
+    expect(await facade.unsealData(jar.get("tenant")!, { password: passwordB })).toEqual({})
+    expect(await facade.unsealData(jar.get("tenant")!, { password: { 1: passwordA } })).toEqual({
+      user: "alice@a.example",
+    })
+  })
+})
+
+describe("SameSite=None without Secure", () => {
+  const dropped = { sameSite: "none", secure: false } as const
+
+  /** How an effect failed, as plain fields; `"succeeded"` when it did not (never the built value, which is no test's to print). */
+  const refusal = <A>(effect: Effect.Effect<A, { _tag: string; message: string }>) =>
+    Effect.map(Effect.either(effect), (result) =>
+      Either.isLeft(result)
+        ? { _tag: result.left._tag, option: (result.left as { option?: unknown }).option, message: result.left.message }
+        : "succeeded",
+    )
+
+  it.effect("is refused when a session, flash or cookie store write is built, since browsers drop the cookie", () =>
+    Effect.gen(function* () {
+      const session = yield* refusal(make("cross-site", { cookieOptions: dropped }))
+      expect(session).toMatchObject({ _tag: "InvalidOptionError", option: "cookieOptions.secure" })
+      expect(typeof session === "object" && session.message).toContain("browsers drop it")
+      const flash = yield* refusal(
+        Flash.make({ schema: Schema.String, cookieName: "notice", password, cookieOptions: dropped }),
+      )
+      expect(flash).toMatchObject({ _tag: "InvalidOptionError", option: "cookieOptions.secure" })
+      const store = yield* CookieStore.CookieStore
+      const write = yield* refusal(store.set("raw", "v", { sameSite: "none" }))
+      expect(write).toMatchObject({ _tag: "InvalidOptionError", option: "cookieOptions.secure" })
+      // With Secure it is a valid cross-site cookie.
+      const ok = yield* make("cross-site", { cookieOptions: { sameSite: "none" } })
+      const { store: after } = yield* request(ok.set(ada))
+      expect(after.setCookieHeaders[0]).toContain("Secure; SameSite=None")
+    }).pipe(Effect.provide(CookieStore.layerMemory())),
+  )
+
+  it("is written by the facade as iron-session writes it, with a warning once per configuration", async () => {
+    const warnings: Array<string> = []
+    const original = console.warn
+    console.warn = (message: unknown) => void warnings.push(String(message))
+    const headers: Array<Array<string>> = []
+    try {
+      for (const lib of [facade, ironSession, facade, facade]) {
+        const out = new Headers()
+        const session = await lib.getIronSession<Record<string, unknown>>(
+          lib.webCookies(new Request("http://127.0.0.1/"), out),
+          { cookieName: "cross-site", password, cookieOptions: { ...dropped } },
+        )
+        session.user = "ada"
+        await session.save()
+        headers.push(out.getSetCookie().map((h) => h.replace(/=Fe26\.2[^;]*/, "=<seal>")))
+      }
+    } finally {
+      console.warn = original
+    }
+    expect(headers[0]).toEqual(headers[1])
+    expect(headers[0]?.[0]).toContain("SameSite=None")
+    expect(headers[0]?.[0]).not.toContain("Secure")
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toContain('sameSite: "none" without secure: true makes a cookie browsers drop')
   })
 })

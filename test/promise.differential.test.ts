@@ -1486,4 +1486,75 @@ describe("promise facade vs iron-session 9: safety rules shared with the Effect 
     expect(warnings[0]).toContain("ttl: 0 makes seals that never expire")
     expect(warnings[1]).toContain("cookieOptions.maxAge: undefined makes seals that never expire")
   })
+
+  it("a password that is not a string or a plain object (a Redacted, a class instance) is refused by name, where iron-session says the password map is empty", async () => {
+    class Secret {
+      constructor(readonly value: string) {}
+    }
+    const scenario: Scenario<unknown> = async (lib) => {
+      const out: Record<string, unknown> = {}
+      for (const [label, value] of [
+        ["an object with a prototype", new Secret(password)],
+        ["a Map", new Map([[1, password]])],
+      ] as const) {
+        out[label] = {
+          session: await failure(
+            () =>
+              lib.getIronSession(lib.webCookies(new Request("http://127.0.0.1/"), new Headers()), {
+                cookieName: "app",
+                password: value as never,
+              }),
+            "Password must be a string, or a plain object",
+          ),
+          seal: await failure(
+            () => lib.sealData({ a: 1 }, { password: value as never }),
+            "Password must be a string",
+            false,
+          ),
+        }
+      }
+      return out
+    }
+    const { theirs, ours } = await both(scenario)
+    for (const label of ["an object with a prototype", "a Map"]) {
+      expect((theirs as Record<string, unknown>)[label]).toMatchObject({
+        session: { threw: true, contains: false },
+        seal: { threw: true, contains: false },
+      })
+      expect((ours as Record<string, unknown>)[label]).toMatchObject({
+        session: { threw: true, contains: true },
+        seal: { threw: true, contains: true },
+      })
+      const message = (ours as Record<string, { session: { message: string } }>)[label]!.session.message
+      expect(message).toContain("A Redacted password is for the Effect API")
+      expect(message).not.toContain(password)
+    }
+  })
+
+  it("SameSite=None without Secure is written as iron-session writes it, and the facade warns once that browsers drop it", async () => {
+    const warnings: Array<string> = []
+    const original = console.warn
+    console.warn = (message: unknown) => void warnings.push(String(message))
+    const scenario: Scenario<unknown> = async (lib) => {
+      const headers = new Headers()
+      const session = await lib.getIronSession<Data>(lib.webCookies(new Request("http://127.0.0.1/"), headers), {
+        cookieName: "dropped",
+        password,
+        cookieOptions: { sameSite: "none", secure: false },
+      })
+      session.user = "ada"
+      await session.save()
+      return normalizeSetCookies(headers.getSetCookie())
+    }
+    let result: Differential<unknown>
+    try {
+      result = await both(scenario)
+    } finally {
+      console.warn = original
+    }
+    expect(result.ours).toEqual(result.theirs)
+    expect(String(result.theirs)).toContain("SameSite=None")
+    expect(String(result.theirs)).not.toContain("Secure")
+    expect(warnings.filter((w) => w.includes('sameSite: "none" without secure: true'))).toHaveLength(1)
+  })
 })

@@ -138,19 +138,17 @@ export const checkPrefix = (name: string, attributes: Attributes): InvalidOption
  * Checks a cookie name and attributes once, by serializing a probe cookie:
  * a name or an attribute `Set-Cookie` cannot carry is an
  * {@link InvalidOptionError} at start-up, not a failure on the first save.
- * `strictName` applies {@link TOKEN} (the Effect API, whose names must also
- * pass `@effect/platform`).
+ * `strict` holds the Effect API to more than `Set-Cookie` can carry: names
+ * must be a {@link TOKEN} (they must also pass `@effect/platform`), and
+ * `SameSite=None` needs `Secure`. The facade writes those as iron-session
+ * does, and warns about the second: see {@link dropsSameSiteNone}.
  */
-export const checkCookie = (
-  name: string,
-  attributes: Attributes,
-  strictName: boolean,
-): InvalidOptionError | undefined => {
+export const checkCookie = (name: string, attributes: Attributes, strict: boolean): InvalidOptionError | undefined => {
   const badName = invalid(
     "cookieName",
     `${JSON.stringify(name)} is not a valid cookie name. Use letters, digits and any of !#$%&'*+-.^_\`|~ (no spaces, no ;,=:).`,
   )
-  if (strictName && !TOKEN.test(name)) return badName
+  if (strict && !TOKEN.test(name)) return badName
   try {
     serialize(name, "", {})
   } catch {
@@ -161,8 +159,22 @@ export const checkCookie = (
   } catch (error) {
     return invalid("cookieOptions", `${error instanceof Error ? error.message : String(error)}.`)
   }
+  if (strict && dropsSameSiteNone(attributes)) {
+    return invalid(
+      "cookieOptions.secure",
+      `a SameSite=None cookie must be Secure: browsers drop it otherwise, and the session would never come back. Keep secure: true (and serve over https), or use sameSite: "lax".`,
+    )
+  }
   return checkPrefix(name, attributes)
 }
+
+/**
+ * Whether browsers drop a cookie with these attributes for `SameSite=None`
+ * without `Secure` (Chrome since 80, Firefox and Safari since): written as
+ * asked, it is never sent back.
+ */
+export const dropsSameSiteNone = (attributes: Attributes): boolean =>
+  attributes.secure !== true && typeof attributes.sameSite === "string" && attributes.sameSite.toLowerCase() === "none"
 
 /**
  * `@effect/platform`'s options as {@link Attributes}. `maxAge` becomes whole

@@ -154,8 +154,11 @@ export interface Input<A> {
   /** The attributes given; `maxAge` present (even `undefined`) overrides the one derived from the ttl. */
   readonly attributes: Cookie.Attributes
   readonly chunk: boolean
-  /** Names must be RFC 6265 tokens (the Effect API, for `@effect/platform`); the facade takes what `cookie` takes. */
-  readonly strictName: boolean
+  /**
+   * The Effect API's cookie rules: names are RFC 6265 tokens (for `@effect/platform`) and
+   * `SameSite=None` needs `Secure`; the facade takes what `cookie` takes (see `Cookie.checkCookie`).
+   */
+  readonly strict: boolean
   /** Open seals in iron's order (the facade): see `iron.Sealer`. */
   readonly ironOrder: boolean
   readonly codec: Codec<A>
@@ -201,7 +204,7 @@ export const resolve = <A>(crypto: IronCrypto, input: Input<A>): Resolved<A> | O
     ...input.attributes,
     ...("maxAge" in input.attributes ? {} : { maxAge: maxAgeFor(sealer.ttl) }),
   }
-  const bad = Cookie.checkCookie(cookieName, attributes, input.strictName)
+  const bad = Cookie.checkCookie(cookieName, attributes, input.strict)
   if (bad !== undefined) return bad
   if (
     input.lifecycle?.revocation !== undefined &&

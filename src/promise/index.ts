@@ -210,6 +210,20 @@ const warnNeverExpires = (key: string, where: string) => {
   )
 }
 
+/**
+ * iron-session writes `SameSite=None` without `Secure` as asked, and browsers
+ * drop that cookie: the session is never sent back, and nothing says why. The
+ * facade writes it the same way (the Effect API refuses it) and says so once
+ * per configuration.
+ */
+const warnDropped = (key: string) => {
+  if (warned.has(`samesite:${key}`)) return
+  warned.add(`samesite:${key}`)
+  console.warn(
+    `iron-session: cookieOptions sameSite: "none" without secure: true makes a cookie browsers drop: the session never comes back. Keep secure: true (and serve over https), or use sameSite: "lax".`,
+  )
+}
+
 /** The checked options of one configuration, built once. */
 type Built = internal.Resolved<unknown>
 
@@ -245,6 +259,52 @@ const MAX_CONFIGURATIONS = 64
 const byObject = new WeakMap<SessionOptions, { readonly key: string; readonly built: Built }>()
 
 /**
+ * Numbers standing for passwords in configuration keys, so that no key holds
+ * a secret, and two passwords never share one: a key once serialized its
+ * password, and every `Redacted` serializes as `"<redacted>"`, so two tenants
+ * with `Redacted` passwords and one cookie name shared one engine and read
+ * each other's cookies. Tokens are never reused, so forgetting them (when too
+ * many passwords were seen) costs a rebuild and never a mix-up.
+ */
+const passwordTokens = new Map<string, number>()
+let nextToken = 0
+const MAX_PASSWORDS = 1024
+
+const tokenOf = (secret: string): number => {
+  let token = passwordTokens.get(secret)
+  if (token === undefined) {
+    if (passwordTokens.size >= MAX_PASSWORDS) passwordTokens.clear()
+    token = nextToken++
+    passwordTokens.set(secret, token)
+  }
+  return token
+}
+
+/**
+ * Checks that a password has iron-session's shape (a string, or ids to
+ * strings in a plain object) before it is keyed, and gives its key. Anything
+ * else is refused here, by name: a `Redacted` or a class instance has no
+ * entries to key or to seal with, and iron-session would only say the map is
+ * empty.
+ */
+const passwordKey = (password: unknown): string => {
+  if (typeof password === "string") return `${tokenOf(password)}`
+  if (typeof password === "object" && password !== null) {
+    const proto: unknown = Object.getPrototypeOf(password)
+    if (proto !== Object.prototype && proto !== null && !Array.isArray(password)) {
+      throw new Error(
+        `iron-session: Bad usage. Password must be a string, or a plain object of passwords keyed by numbers, for example { 1: 'your-password' }; got an object that is neither. A Redacted password is for the Effect API: give the facade Redacted.value(password).`,
+      )
+    }
+    return Object.entries(password)
+      .map(([id, secret]) => `${JSON.stringify(id)}:${typeof secret === "string" ? tokenOf(secret) : typeof secret}`)
+      .join(",")
+  }
+  // Missing, empty or of another type: the build refuses it with iron-session's message.
+  return typeof password
+}
+
+/**
  * What makes two options objects the same configuration. Options objects are
  * usually one module-level constant, but inline literals (`{ cookieName,
  * password }` in every handler) are common too, so equal options share one
@@ -253,7 +313,7 @@ const byObject = new WeakMap<SessionOptions, { readonly key: string; readonly bu
 const keyOf = (options: SessionOptions): string =>
   JSON.stringify([
     options.cookieName,
-    options.password,
+    passwordKey(options.password),
     options.ttl,
     options.chunk,
     options.cookieOptions === undefined
@@ -276,7 +336,7 @@ const build = (options: SessionOptions): Built => {
     ttl: ttlOf(ttl),
     attributes: cookieOptions,
     chunk: options.chunk === true,
-    strictName: false,
+    strict: false,
     ironOrder: true,
     codec: internal.identity,
     policy: "reset",
@@ -304,6 +364,7 @@ const sessionFor = (options: SessionOptions): Built => {
     if (options.ttl === 0 || browserSession) {
       warnNeverExpires(key, browserSession ? "cookieOptions.maxAge: undefined" : "ttl: 0")
     }
+    if (Cookie.dropsSameSiteNone(built.attributes)) warnDropped(key)
     if (configurations.size >= MAX_CONFIGURATIONS) configurations.delete(configurations.keys().next().value as string)
     configurations.set(key, built)
   }
@@ -537,11 +598,11 @@ export async function getIronSession<T extends object>(
   return createSession<T>(jar, third)
 }
 
-/** A sealer per distinct `{ password, ttl }`, built once. */
+/** A sealer per distinct `{ password, ttl }`, built once (keyed as configurations are: by token, never by the secret). */
 const sealers = new Map<string, iron.Sealer>()
 
 const sealerFor = (password: Password, ttl: number): iron.Sealer => {
-  const key = JSON.stringify([password, ttl])
+  const key = JSON.stringify([passwordKey(password), ttl])
   let sealer = sealers.get(key)
   if (sealer === undefined) {
     const made = iron.makeSealer(crypto, { password, ttl: ttlOf(ttl), cache: cacheOptions }, true)
