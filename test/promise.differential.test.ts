@@ -1015,6 +1015,54 @@ describe("promise facade vs iron-session 9 (differential): edge cases", () => {
     )
   })
 
+  it("names unserializable data in iron-session's words down to where iron-session looks, and says nothing more below it", async () => {
+    /** `value` under `depth` keys: `{ k1: { k2: … value } }`. */
+    const nested = (depth: number, value: unknown): Data => {
+      let data: unknown = value
+      for (let i = depth; i >= 1; i--) data = { [`k${i}`]: data }
+      return data as Data
+    }
+    const cases: Array<[string, Data]> = [
+      ["a Date five keys deep", nested(5, new Date(0))],
+      ["a Date six keys deep", nested(6, new Date(0))],
+      ["a Map in an array six levels deep", nested(5, [new Map()])],
+      ["a bigint six keys deep", nested(6, 1n)],
+      ["a bigint seven keys deep", nested(7, 1n)],
+      ["NaN seven keys deep", nested(7, Number.NaN)],
+    ]
+    const scenario: Scenario<unknown> = async (lib) => {
+      const out: Record<string, unknown> = {}
+      for (const [label, data] of cases) {
+        const headers = new Headers()
+        const session = await lib.getIronSession<Data>(
+          lib.webCookies(new Request("http://127.0.0.1/"), headers),
+          appOptions,
+        )
+        Object.assign(session, data)
+        out[label] = {
+          save: await failure(() => session.save(), "Store plain JSON values"),
+          sealData: await failure(() => lib.sealData(data, { password }), "Store plain JSON values"),
+          setCookie: headers.getSetCookie(),
+        }
+      }
+      return out
+    }
+    await compare(
+      scenario,
+      (theirs) => {
+        const t = theirs as Record<string, { save: { message: string } }>
+        expect(t["a Date five keys deep"]!.save.message).toContain("(session.k1.k2.k3.k4.k5 is a Date)")
+        expect(t["a bigint six keys deep"]!.save.message).toContain("(session.k1.k2.k3.k4.k5.k6 is a bigint)")
+        for (const label of ["a Date six keys deep", "a Map in an array six levels deep", "a bigint seven keys deep"]) {
+          expect(t[label]!.save.message).toMatch(
+            /^iron-session: The session data is not JSON serializable\. Store plain JSON values/,
+          )
+        }
+      },
+      { writesSeal: false },
+    )
+  })
+
   it("refuses null options in the (req, res, options) form with the same bad-usage error", async () => {
     await compare(
       async (lib) =>

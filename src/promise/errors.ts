@@ -28,13 +28,34 @@ type Known =
 
 const badUsage = "iron-session: Bad usage."
 
+/** What the JSON walk finds that is a value, not an object: iron-session names these a level deeper than objects. */
+const PRIMITIVE = /^(NaN|Infinity|-Infinity|bigint|function|symbol)$/
+/** What iron-session never names at all: the facade names it wherever it is. */
+const ONLY_OURS =
+  /^(undefined|circular reference|symbol key|non-enumerable property|value nested deeper than \d+ levels)$/
+
 /**
- * Where and what, in iron-session 9's own words: `session.u is a User`, with
- * "a" whatever the name (code matches on it), and `session.x is NaN`.
+ * iron-session's walk looks into objects down to five levels below `session`:
+ * it names an object (a `Date`, a `Map`, a class instance) at most five keys
+ * deep and a bigint, function, symbol or non-finite number at most six. Deeper,
+ * its message has no parenthesis, and code matches the message with
+ * `/not JSON serializable\. Store plain JSON values/`, so the facade names no
+ * more there. (What iron-session never names, a cycle, say, is named at any depth.)
+ */
+const DEEPEST_NAMED = { object: 5, primitive: 6 }
+
+/**
+ * Where and what, in iron-session 9's own words (` (session.u is a User)`,
+ * with "a" whatever the name, since code matches on it, and
+ * ` (session.x is NaN)`), or nothing where iron-session says nothing.
  */
 const describe = (error: Errors.UnserializableDataError): string => {
   const bare = /^(NaN|Infinity|-Infinity|undefined)$/.test(error.found)
-  return `${Errors.formatPath(error.path, "session")} is ${bare ? error.found : `a ${error.found}`}`
+  if (!ONLY_OURS.test(error.found)) {
+    const deepest = PRIMITIVE.test(error.found) ? DEEPEST_NAMED.primitive : DEEPEST_NAMED.object
+    if (error.path.length > deepest) return ""
+  }
+  return ` (${Errors.formatPath(error.path, "session")} is ${bare ? error.found : `a ${error.found}`})`
 }
 
 const messageOf = (error: Known): string => {
@@ -56,7 +77,7 @@ const messageOf = (error: Known): string => {
         ? `${badUsage} cookieOptions.expires ${error.reason}`
         : `${badUsage} ${error.option}: ${error.reason}`
     case "UnserializableDataError":
-      return `iron-session: The session data is not JSON serializable (${describe(error)}). Store plain JSON values only: a Date must be stored as a timestamp (Date.now()) or an ISO string, and Map/Set/BigInt/functions are not supported.`
+      return `iron-session: The session data is not JSON serializable${describe(error)}. Store plain JSON values only: a Date must be stored as a timestamp (Date.now()) or an ISO string, and Map/Set/BigInt/functions are not supported.`
     case "CookieTooLargeError":
       if (error.overhead !== undefined) {
         return `iron-session: The cookie name and options alone take ${error.overhead} bytes, which leaves no room for session data. Use a shorter cookie name.`
