@@ -1,16 +1,15 @@
 /**
  * The second step of `npm run build`: after `tsc` has emitted every module
  * (and the type declarations), the Promise facade's entry is replaced by one
- * pre-bundled file with the parts of `effect`, `cookie` and `iron-webcrypto`
- * it uses inside.
+ * pre-bundled file with the `cookie` package inside.
  *
  * Why: the facade is what a serverless function imports on a cold start, and
- * resolving and evaluating a few hundred ES modules of `effect` costs more
- * than everything else it does. One tree-shaken file loads in a fraction of
- * that, and the facade then needs nothing installed beside it. Nothing of
- * Effect crosses the facade's API (Promises and plain `Error`s in and out), so
- * its private copy never meets an app's own Effect runtime. Its `.d.ts` is the
- * one `tsc` wrote, which refers to no Effect type.
+ * one tree-shaken file loads faster than a graph of modules; it then needs
+ * nothing installed beside it. It is built on the kernel alone (`src/internal/`
+ * without `effect.ts` and `engine.ts`), so it holds no module of `effect`
+ * (`test/package.test.ts` checks its inputs), and Promises and plain `Error`s
+ * are all that cross its API. Its `.d.ts` is the one `tsc` wrote, which refers
+ * to no Effect type.
  */
 import { build } from "esbuild"
 

@@ -39,6 +39,8 @@ const REPORT = "reports/mutation/mutation.json"
 const GROUPS = [
   ["src/internal/iron.ts"],
   ["src/internal/session.ts"],
+  ["src/internal/engine.ts"],
+  ["src/internal/errors.ts"],
   ["src/promise/index.ts"],
   ["src/CookieStore.ts", "src/internal/cookie.ts"],
   ["src/internal/crypto/node.ts"],

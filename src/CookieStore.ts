@@ -30,8 +30,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { type CookieNotWritableError, InvalidOptionError, type NotWritableReason } from "./Errors.js"
+import type { CookieNotWritableError, InvalidOptionError, NotWritableReason } from "./Errors.js"
 import * as internal from "./internal/cookie.js"
+import * as bridge from "./internal/effect.js"
 
 /**
  * `Set-Cookie` options for the Effect API, in `@effect/platform`'s shape
@@ -45,7 +46,7 @@ import * as internal from "./internal/cookie.js"
  * @since 0.1.0
  * @category models
  */
-export type CookieOptions = internal.CookieOptions
+export type CookieOptions = bridge.CookieOptions
 
 /**
  * `Set-Cookie` attributes as a {@link Jar} receives them: the shape the
@@ -149,10 +150,10 @@ export const CookieStore: Context.Tag<CookieStore, CookieStore> = Context.Generi
 )
 
 const cookieFor = (name: string, value: string, options: CookieOptions): internal.Cookie | InvalidOptionError => {
-  const attributes = internal.fromCookieOptions(options)
-  if (attributes instanceof InvalidOptionError) return attributes
+  const attributes = bridge.fromCookieOptions(options)
+  if (bridge.isKernelError(attributes)) return attributes
   const bad = internal.checkCookie(name, attributes, true)
-  return bad ?? internal.unsafeCookie(name, value, attributes)
+  return bad === undefined ? internal.unsafeCookie(name, value, attributes) : bridge.fromKernel(bad)
 }
 
 /**
@@ -170,9 +171,9 @@ export const make = (jar: Jar): CookieStore => {
     set: (name, value, options = {}) =>
       Effect.suspend((): Effect.Effect<void, CookieNotWritableError | InvalidOptionError> => {
         const cookie = cookieFor(name, value, options)
-        if (cookie instanceof InvalidOptionError) return Effect.fail(cookie)
+        if (bridge.isKernelError(cookie)) return Effect.fail(cookie)
         const error = cookies.writeAll([cookie])
-        return error === undefined ? Effect.void : Effect.fail(error)
+        return error === undefined ? Effect.void : Effect.fail(bridge.fromKernel(error))
       }),
   }
 }

@@ -15,6 +15,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
+import * as kernel from "./internal/errors.js"
 
 /**
  * Why a seal was refused.
@@ -30,7 +31,7 @@ import * as Data from "effect/Data"
  * @since 0.1.0
  * @category models
  */
-export type BadSealReason = "malformed" | "integrity" | "unknown-password-id" | "undecryptable" | "not-json" | "purpose"
+export type BadSealReason = kernel.BadSealReason
 
 /**
  * A password is shorter than the 32 characters iron requires. Raised before any
@@ -49,14 +50,14 @@ export type BadSealReason = "malformed" | "integrity" | "unknown-password-id" | 
  * @since 0.1.0
  * @category errors
  */
-export class PasswordTooShortError extends Data.TaggedError("PasswordTooShortError")<{
-  /** The id of the offending password in the password map (`"1"` for a single password). */
-  readonly passwordId: string
-  /** The minimum length, in characters. */
-  readonly minimum: number
-}> {
+export class PasswordTooShortError extends Data.TaggedError("PasswordTooShortError")<
+  kernel.Fields["PasswordTooShortError"]
+> {
   override get message(): string {
-    return `The password with id ${this.passwordId} is shorter than ${this.minimum} characters. Use a random string of at least ${this.minimum} characters, for example from \`openssl rand -base64 32\`.`
+    return kernel.messages.PasswordTooShortError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -67,19 +68,14 @@ export class PasswordTooShortError extends Data.TaggedError("PasswordTooShortErr
  * @since 0.1.0
  * @category errors
  */
-export class InvalidPasswordError extends Data.TaggedError("InvalidPasswordError")<{
-  readonly reason: "empty-map" | "invalid-id" | "not-a-string"
-  /** The offending id, when there is one. */
-  readonly passwordId?: string | undefined
-}> {
+export class InvalidPasswordError extends Data.TaggedError("InvalidPasswordError")<
+  kernel.Fields["InvalidPasswordError"]
+> {
   override get message(): string {
-    if (this.reason === "empty-map") {
-      return "The password map is empty. Give at least one password, for example { 1: process.env.SESSION_PASSWORD }."
-    }
-    if (this.reason === "invalid-id") {
-      return `Password ids must be non-negative integers, got ${JSON.stringify(this.passwordId)}. Use { 1: "...", 2: "..." }; the highest id seals, every id unseals.`
-    }
-    return `The password with id ${this.passwordId ?? "1"} is not a string. Give a string or a Redacted<string> of at least 32 characters.`
+    return kernel.messages.InvalidPasswordError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -90,14 +86,12 @@ export class InvalidPasswordError extends Data.TaggedError("InvalidPasswordError
  * @since 0.1.0
  * @category errors
  */
-export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<{
-  /** The option's name, such as `ttl` or `cookieName`. */
-  readonly option: string
-  /** What is wrong and how to fix it. */
-  readonly reason: string
-}> {
+export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<kernel.Fields["InvalidOptionError"]> {
   override get message(): string {
-    return `Invalid option \`${this.option}\`: ${this.reason}`
+    return kernel.messages.InvalidOptionError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -107,14 +101,12 @@ export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<{
  * @since 0.1.0
  * @category errors
  */
-export class MissingOptionError extends Data.TaggedError("MissingOptionError")<{
-  /** The option's name: `cookieName` or `password`. */
-  readonly option: string
-  /** How to give it. */
-  readonly hint: string
-}> {
+export class MissingOptionError extends Data.TaggedError("MissingOptionError")<kernel.Fields["MissingOptionError"]> {
   override get message(): string {
-    return `The option \`${this.option}\` is required: ${this.hint}`
+    return kernel.messages.MissingOptionError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -130,11 +122,12 @@ export class MissingOptionError extends Data.TaggedError("MissingOptionError")<{
  * @since 0.1.0
  * @category errors
  */
-export class SealExpiredError extends Data.TaggedError("SealExpiredError")<{
-  readonly expiredAt: Date
-}> {
+export class SealExpiredError extends Data.TaggedError("SealExpiredError")<kernel.Fields["SealExpiredError"]> {
   override get message(): string {
-    return `The seal expired at ${this.expiredAt.toISOString()}. Ask the user to sign in again, or seal with a longer ttl.`
+    return kernel.messages.SealExpiredError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -144,30 +137,12 @@ export class SealExpiredError extends Data.TaggedError("SealExpiredError")<{
  * @since 0.1.0
  * @category errors
  */
-export class BadSealError extends Data.TaggedError("BadSealError")<{
-  readonly reason: BadSealReason
-  /**
-   * For `unknown-password-id`: the id the seal names, when it is one that
-   * could be configured (letters, digits and `_`, at most 32). Anything else in
-   * that place of a seal is attacker text and is not kept.
-   */
-  readonly passwordId?: string | undefined
-}> {
+export class BadSealError extends Data.TaggedError("BadSealError")<kernel.Fields["BadSealError"]> {
   override get message(): string {
-    const messages: Record<BadSealReason, string> = {
-      malformed:
-        "The value is not an iron seal (expected `Fe26.2*…` with 8 parts). It was cut, re-encoded or never a seal.",
-      integrity:
-        "The seal's integrity check failed: it was modified, or sealed with a password that is not configured here.",
-      "unknown-password-id": `The seal names password id ${this.passwordId === undefined ? "(not a valid id)" : JSON.stringify(this.passwordId)}, which is not configured. Keep old passwords in the map while rotating: { 1: old, 2: new }.`,
-      undecryptable:
-        "The seal passed its integrity check but could not be decrypted. It was sealed with an incompatible implementation.",
-      "not-json":
-        "The seal decrypted to something that is not JSON. It was sealed by an encoder this library does not read.",
-      purpose:
-        "The seal is authentic but was made for another purpose (a token read as a session, or the other way round). Seal each kind of token with its own purpose.",
-    }
-    return messages[this.reason]
+    return kernel.messages.BadSealError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -177,36 +152,9 @@ export class BadSealError extends Data.TaggedError("BadSealError")<{
  * @since 0.1.0
  * @category models
  */
-export type DataPath = ReadonlyArray<string | number>
+export type DataPath = kernel.DataPath
 
-/** Paths longer than this are shown with their middle elided. */
-const SHOWN_PATH_KEYS = 12
-
-/**
- * Renders a {@link DataPath} the way you would write it in code, from a root
- * name. A very long path (deeply nested data) keeps its first and last keys.
- *
- * @example
- * ```ts
- * import { Errors } from "effect-iron-session"
- *
- * Errors.formatPath(["user", "visits", 0], "session") // "session.user.visits[0]"
- * ```
- *
- * @since 0.1.0
- * @category utils
- */
-export const formatPath = (path: DataPath, root = "data"): string => {
-  const key = (k: string | number) =>
-    typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`
-  if (path.length <= SHOWN_PATH_KEYS) return root + path.map(key).join("")
-  const head = path
-    .slice(0, SHOWN_PATH_KEYS - 2)
-    .map(key)
-    .join("")
-  const tail = path.slice(-2).map(key).join("")
-  return `${root}${head}…(${path.length - SHOWN_PATH_KEYS} more)…${tail}`
-}
+export const formatPath: (path: DataPath, root?: string) => string = kernel.formatPath
 
 /**
  * The data cannot be carried through JSON unchanged: a `Date` (without a schema),
@@ -217,31 +165,21 @@ export const formatPath = (path: DataPath, root = "data"): string => {
  * @since 0.1.0
  * @category errors
  */
-export class UnserializableDataError extends Data.TaggedError("UnserializableDataError")<{
-  readonly path: DataPath
-  /** What was found there: `Date`, `Map`, `bigint`, `NaN`, `circular reference`, ... */
-  readonly found: string
-}> {
+export class UnserializableDataError extends Data.TaggedError("UnserializableDataError")<
+  kernel.Fields["UnserializableDataError"]
+> {
   /** Where and what, from a root name: `session.lastSeen is a Date`. */
   describe(root = "data"): string {
-    return `${formatPath(this.path, root)} is ${article(this.found)}`
+    return kernel.describeUnserializable(this, root)
   }
 
   override get message(): string {
-    const fix =
-      this.found === "Date"
-        ? "Store a timestamp (Date.now()) or an ISO string, or seal through a Schema with a Date field (Schema.DateFromNumber) so it comes back a Date."
-        : "Store plain JSON values only (objects, arrays, strings, finite numbers, booleans, null), or describe the value with a Schema that encodes it to JSON."
-    return `${this.describe()}, which JSON cannot carry unchanged. ${fix}`
+    return kernel.messages.UnserializableDataError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
-
-const article = (found: string): string =>
-  /^(NaN|Infinity|-Infinity|undefined)$/.test(found)
-    ? found
-    : /^[aeiouAEIOU]/.test(found)
-      ? `an ${found}`
-      : `a ${found}`
 
 /**
  * One problem found by a schema, without the offending value (schema errors
@@ -250,11 +188,7 @@ const article = (found: string): string =>
  * @since 0.1.0
  * @category models
  */
-export interface SchemaIssue {
-  readonly path: DataPath
-  /** What the schema expected there, or what was wrong (`is missing`, `is unexpected`). */
-  readonly expected: string
-}
+export type SchemaIssue = kernel.SchemaIssue
 
 /**
  * Data did not match its schema: when sealing (`encode`), the value given does
@@ -264,19 +198,12 @@ export interface SchemaIssue {
  * @since 0.1.0
  * @category errors
  */
-export class SchemaMismatchError extends Data.TaggedError("SchemaMismatchError")<{
-  readonly operation: "encode" | "decode"
-  readonly issues: ReadonlyArray<SchemaIssue>
-}> {
+export class SchemaMismatchError extends Data.TaggedError("SchemaMismatchError")<kernel.Fields["SchemaMismatchError"]> {
   override get message(): string {
-    const where = this.issues
-      .slice(0, 3)
-      .map((issue) => `${formatPath(issue.path)}: ${issue.expected}`)
-      .join("; ")
-    const more = this.issues.length > 3 ? ` (and ${this.issues.length - 3} more)` : ""
-    return this.operation === "encode"
-      ? `The data does not match the session schema (${where}${more}). Fix the value before saving it.`
-      : `The sealed data no longer matches the session schema (${where}${more}). It was probably written by an older version of the app; give the schema a default or a migration, or let the session start empty.`
+    return kernel.messages.SchemaMismatchError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -287,34 +214,12 @@ export class SchemaMismatchError extends Data.TaggedError("SchemaMismatchError")
  * @since 0.1.0
  * @category errors
  */
-export class CookieTooLargeError extends Data.TaggedError("CookieTooLargeError")<{
-  readonly cookieName: string
-  /** Bytes of the whole `Set-Cookie` value. */
-  readonly size: number
-  readonly limit: number
-  /** How many chunks the session would need, when chunking is on. */
-  readonly chunks?: number | undefined
-  /** The maximum number of chunks, when chunking is on. */
-  readonly maxChunks?: number | undefined
-  /**
-   * Chunking is off here, but the request carries the session in chunks: some
-   * options object in the app has `chunk: true` and this one does not.
-   */
-  readonly alreadyChunked?: boolean | undefined
-  /** Bytes the cookie name and attributes take alone, when they leave no room for data. */
-  readonly overhead?: number | undefined
-}> {
+export class CookieTooLargeError extends Data.TaggedError("CookieTooLargeError")<kernel.Fields["CookieTooLargeError"]> {
   override get message(): string {
-    if (this.overhead !== undefined) {
-      return `The cookie name and options of "${this.cookieName}" alone take ${this.overhead} bytes, which leaves no room for session data. Use a shorter cookie name.`
-    }
-    if (this.chunks !== undefined) {
-      return `The session cookie "${this.cookieName}" needs ${this.chunks} chunks and the maximum is ${this.maxChunks}. The whole Cookie header is sent on every request and proxies commonly cap it at 8 KB. Store an id in the session and keep the data in your database.`
-    }
-    if (this.alreadyChunked === true) {
-      return `The session cookie "${this.cookieName}" is ${this.size} bytes and chunking is not on here, but the session is already stored in chunks: more than one set of options is in use and only some turn chunking on. Use the same options everywhere.`
-    }
-    return `The session cookie "${this.cookieName}" is ${this.size} bytes, over the ${this.limit}-byte limit browsers enforce. Remove some data from the session, or turn chunking on to split it across several cookies.`
+    return kernel.messages.CookieTooLargeError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -330,7 +235,7 @@ export class CookieTooLargeError extends Data.TaggedError("CookieTooLargeError")
  * @since 0.1.0
  * @category models
  */
-export type NotWritableReason = "headers-sent" | "body-used" | "read-only" | "rejected"
+export type NotWritableReason = kernel.NotWritableReason
 
 /**
  * A cookie can no longer be written: the response headers were sent, the
@@ -339,23 +244,14 @@ export type NotWritableReason = "headers-sent" | "body-used" | "read-only" | "re
  * @since 0.1.0
  * @category errors
  */
-export class CookieNotWritableError extends Data.TaggedError("CookieNotWritableError")<{
-  readonly cookieName: string
-  readonly reason: NotWritableReason
-  /** For `rejected`: what the runtime said. */
-  readonly detail?: string | undefined
-}> {
+export class CookieNotWritableError extends Data.TaggedError("CookieNotWritableError")<
+  kernel.Fields["CookieNotWritableError"]
+> {
   override get message(): string {
-    const why = {
-      "headers-sent":
-        "the headers were sent already. Save the session before the response is written (before res.send() or res.end()).",
-      "body-used":
-        "the response body was used, so a Set-Cookie header would be dropped. Save the session before returning or streaming the response.",
-      "read-only":
-        "the response cannot take cookies here: a Next.js Server Component (save in a Server Action, a Route Handler or proxy), or a Response with immutable headers such as Response.redirect() (build the response with new Response(null, { status, headers }) instead).",
-      rejected: `the runtime refused it${this.detail === undefined ? "" : ` (${this.detail})`}.`,
-    }[this.reason]
-    return `Cannot set cookie "${this.cookieName}": ${why}`
+    return kernel.messages.CookieNotWritableError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -366,11 +262,14 @@ export class CookieNotWritableError extends Data.TaggedError("CookieNotWritableE
  * @since 0.1.0
  * @category errors
  */
-export class SessionDestroyedError extends Data.TaggedError("SessionDestroyedError")<{
-  readonly cookieName: string
-}> {
+export class SessionDestroyedError extends Data.TaggedError("SessionDestroyedError")<
+  kernel.Fields["SessionDestroyedError"]
+> {
   override get message(): string {
-    return `Cannot save the session "${this.cookieName}": it was destroyed in this request and data was written back into it. Destroying signs the user out; saving now would sign them back in. Start a fresh session in the next request instead.`
+    return kernel.messages.SessionDestroyedError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -382,14 +281,12 @@ export class SessionDestroyedError extends Data.TaggedError("SessionDestroyedErr
  * @since 0.1.0
  * @category errors
  */
-export class SessionExpiredError extends Data.TaggedError("SessionExpiredError")<{
-  readonly reason: "idle" | "absolute"
-  readonly expiredAt: Date
-}> {
+export class SessionExpiredError extends Data.TaggedError("SessionExpiredError")<kernel.Fields["SessionExpiredError"]> {
   override get message(): string {
-    return this.reason === "idle"
-      ? `The session expired at ${this.expiredAt.toISOString()} after a time without activity. Ask the user to sign in again.`
-      : `The session reached the end of its lifetime at ${this.expiredAt.toISOString()}. Ask the user to sign in again.`
+    return kernel.messages.SessionExpiredError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -401,13 +298,12 @@ export class SessionExpiredError extends Data.TaggedError("SessionExpiredError")
  * @since 0.1.0
  * @category errors
  */
-export class SessionRevokedError extends Data.TaggedError("SessionRevokedError")<{
-  readonly reason: "session" | "subject"
-}> {
+export class SessionRevokedError extends Data.TaggedError("SessionRevokedError")<kernel.Fields["SessionRevokedError"]> {
   override get message(): string {
-    return this.reason === "session"
-      ? "The session was revoked (signed out, or replaced at sign-in). Ask the user to sign in again."
-      : "Every session of this user issued before a moment was revoked (signed out everywhere). Ask the user to sign in again."
+    return kernel.messages.SessionRevokedError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -419,14 +315,14 @@ export class SessionRevokedError extends Data.TaggedError("SessionRevokedError")
  * @since 0.1.0
  * @category errors
  */
-export class RevocationUnavailableError extends Data.TaggedError("RevocationUnavailableError")<{
-  /** Which store: `memory`, `key-value-store`, `redis`. */
-  readonly store: string
-  /** What went wrong, without keys or values (`connection refused`, `timed out after 200 ms`). */
-  readonly detail: string
-}> {
+export class RevocationUnavailableError extends Data.TaggedError("RevocationUnavailableError")<
+  kernel.Fields["RevocationUnavailableError"]
+> {
   override get message(): string {
-    return `The revocation store (${this.store}) could not be reached: ${this.detail}. Sessions are refused until it is back (fail-closed); choose onUnavailable: "fail-open" to accept them meanwhile.`
+    return kernel.messages.RevocationUnavailableError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -438,18 +334,14 @@ export class RevocationUnavailableError extends Data.TaggedError("RevocationUnav
  * @since 0.1.0
  * @category errors
  */
-export class SessionNotFreshError extends Data.TaggedError("SessionNotFreshError")<{
-  /** When the user signed in; `undefined` when there is no session, or it keeps no record of it. */
-  readonly signedInAt?: Date | undefined
-  /** How recent the sign-in had to be, in milliseconds. */
-  readonly maxAgeMillis: number
-}> {
+export class SessionNotFreshError extends Data.TaggedError("SessionNotFreshError")<
+  kernel.Fields["SessionNotFreshError"]
+> {
   override get message(): string {
-    const when =
-      this.signedInAt === undefined
-        ? "there is no sign-in on record (no session, or one without a lifecycle: turn on rolling, revocation or track)"
-        : `the user signed in at ${this.signedInAt.toISOString()}`
-    return `This action needs a sign-in within the last ${Math.round(this.maxAgeMillis / 1000)} seconds, and ${when}. Ask for the password again before going on.`
+    return kernel.messages.SessionNotFreshError(this)
+  }
+  override set message(value: string) {
+    kernel.overrideMessage(this, value)
   }
 }
 
@@ -470,37 +362,3 @@ export type PasswordError = PasswordTooShortError | InvalidPasswordError
  * @category models
  */
 export type OptionsError = PasswordError | InvalidOptionError | MissingOptionError
-
-/*
- * Every message above is computed from the error's fields (a getter), and some
- * hosts assign `error.message` when they log an error: Next.js's development
- * server prefixes it. Against a getter alone that assignment throws, and the
- * host's error handling fails in turn. With this setter it replaces the
- * message of that one error, as it would on a plain `Error`.
- */
-for (const ErrorClass of [
-  PasswordTooShortError,
-  InvalidPasswordError,
-  InvalidOptionError,
-  MissingOptionError,
-  SealExpiredError,
-  BadSealError,
-  UnserializableDataError,
-  SchemaMismatchError,
-  CookieTooLargeError,
-  CookieNotWritableError,
-  SessionDestroyedError,
-  SessionExpiredError,
-  SessionRevokedError,
-  RevocationUnavailableError,
-  SessionNotFreshError,
-]) {
-  const { get } = Object.getOwnPropertyDescriptor(ErrorClass.prototype, "message") ?? {}
-  Object.defineProperty(ErrorClass.prototype, "message", {
-    configurable: true,
-    ...(get === undefined ? {} : { get }),
-    set(this: Error, value: string) {
-      Object.defineProperty(this, "message", { value, writable: true, configurable: true, enumerable: false })
-    },
-  })
-}

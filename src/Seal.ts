@@ -48,6 +48,7 @@ import { type Configurable, configured } from "./internal/config.js"
 import { nodeCrypto } from "./internal/crypto/node.js"
 import type { IronCrypto } from "./internal/crypto/types.js"
 import { webCrypto } from "./internal/crypto/web.js"
+import * as bridge from "./internal/effect.js"
 import * as iron from "./internal/iron.js"
 import { mismatch } from "./internal/schema.js"
 
@@ -239,20 +240,20 @@ export const layerWebCrypto: Layer.Layer<never> = Layer.succeed(CryptoBackend, b
 /** The service over a checked sealer. */
 const fromSealer = (sealer: iron.Sealer): Seal => ({
   backend: sealer.crypto.name,
-  seal: (data) => iron.seal(sealer, data),
-  unseal: (sealed) => iron.unseal(sealer, sealed),
+  seal: (data) => bridge.seal(sealer, data),
+  unseal: (sealed) => bridge.unseal(sealer, sealed),
   sealSchema: (schema) => {
     const encode = Schema.encode(schema, { errors: "all" })
     return (data) =>
       encode(data).pipe(
         Effect.mapError((error) => mismatch("encode", error)),
-        Effect.flatMap((encoded) => iron.seal(sealer, encoded)),
+        Effect.flatMap((encoded) => bridge.seal(sealer, encoded)),
       )
   },
   unsealSchema: (schema) => {
     const decode = Schema.decodeUnknown(schema, { errors: "all" })
     return (sealed) =>
-      iron
+      bridge
         .unseal(sealer, sealed)
         .pipe(Effect.flatMap((data) => Effect.mapError(decode(data), (error) => mismatch("decode", error))))
   },
@@ -264,8 +265,8 @@ const sealer = (options: {
   readonly purpose?: string | undefined
 }) =>
   Effect.flatMap(CryptoBackend, (backend) => {
-    const made = iron.makeSealer(cryptoOf(backend), options)
-    return iron.isSealer(made) ? Effect.succeed(made) : Effect.fail(made)
+    const made = bridge.makeSealer(cryptoOf(backend), options)
+    return iron.isSealer(made) ? Effect.succeed(made) : Effect.fail(bridge.fromKernel(made))
   })
 
 /**
@@ -346,7 +347,7 @@ export const layerConfig = (options: {
  * @category constructors
  */
 export const seal = (data: unknown, options: Options): Effect.Effect<string, OptionsError | UnserializableDataError> =>
-  Effect.flatMap(sealer(options), (s) => iron.seal(s, data))
+  Effect.flatMap(sealer(options), (s) => bridge.seal(s, data))
 
 /**
  * Opens a seal once, checking the options in the call.
@@ -358,7 +359,7 @@ export const unseal = (
   sealed: string,
   options: UnsealOptions,
 ): Effect.Effect<unknown, OptionsError | SealExpiredError | BadSealError> =>
-  Effect.flatMap(sealer(options), (s) => iron.unseal(s, sealed))
+  Effect.flatMap(sealer(options), (s) => bridge.unseal(s, sealed))
 
 /**
  * Seals a typed value once, through its schema.

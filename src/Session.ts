@@ -46,9 +46,11 @@ import { InvalidOptionError, type OptionsError } from "./Errors.js"
 import * as config from "./internal/config.js"
 import * as Cookie from "./internal/cookie.js"
 import type { IronCrypto } from "./internal/crypto/types.js"
+import * as bridge from "./internal/effect.js"
+import * as internal from "./internal/engine.js"
 import * as iron from "./internal/iron.js"
 import { mismatch } from "./internal/schema.js"
-import * as internal from "./internal/session.js"
+import type { Lifecycle } from "./internal/session.js"
 import * as Revocation from "./Revocation.js"
 import * as Seal from "./Seal.js"
 
@@ -361,7 +363,7 @@ const millisOf = (option: string, value: Duration.DurationInput | undefined) =>
 const lifecycleOf = <A, I, P extends Policy>(
   options: Options<A, I, P>,
   ttlGiven: boolean,
-): Effect.Effect<internal.Lifecycle | undefined, LayerError> =>
+): Effect.Effect<Lifecycle<Revocation.Revocation> | undefined, LayerError> =>
   Effect.gen(function* () {
     const { rolling, revocation } = options
     if (rolling === undefined && revocation === undefined && options.track !== true) return undefined
@@ -420,8 +422,8 @@ export const make = <A, I, P extends Policy = "reset">(
     const chunk = yield* config.configured(options.chunk)
     const cookieOptions =
       options.cookieOptions === undefined ? {} : yield* config.configuredFields(options.cookieOptions)
-    const attributes = Cookie.fromCookieOptions(cookieOptions)
-    if (attributes instanceof InvalidOptionError) return yield* attributes
+    const attributes = bridge.fromCookieOptions(cookieOptions)
+    if (bridge.isKernelError(attributes)) return yield* attributes
     const lifecycle = yield* lifecycleOf(options, ttl !== undefined)
     const purpose = options.purpose === true ? cookieName : yield* config.configured(options.purpose)
     const resolved = internal.resolve(backend as unknown as IronCrypto, {

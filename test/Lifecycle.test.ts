@@ -23,8 +23,8 @@ import { type CookieStore, Errors, Revocation, Seal, Session } from "effect-iron
 import * as facade from "effect-iron-session/promise"
 import * as ironSession from "iron-session"
 import type { IronCrypto } from "../src/internal/crypto/types.js"
+import { metrics } from "../src/internal/engine.js"
 import * as iron from "../src/internal/iron.js"
-import { metrics } from "../src/internal/session.js"
 import { type RedisServer, redisServerAvailable, startRedisServer } from "./helpers/redis.js"
 import { request, value } from "./helpers/request.js"
 

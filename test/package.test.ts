@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
+import { buildSync } from "esbuild"
 import semver from "semver"
 
 const root = new URL("../", import.meta.url)
@@ -94,6 +96,53 @@ const runtimeDependencies = (): Array<PackageJson & { readonly dir: string }> =>
   visit(new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]), rootDir)
   return [...found.values()]
 }
+
+describe("the Promise facade without Effect", () => {
+  it("bundles getIronSession from no module of effect, from the sources or from the build", () => {
+    const inputsOf = (entry: string) =>
+      Object.keys(
+        buildSync({
+          stdin: { contents: `export { getIronSession } from ${JSON.stringify(entry)}`, resolveDir: rootDir },
+          bundle: true,
+          format: "esm",
+          platform: "browser",
+          write: false,
+          metafile: true,
+          logLevel: "silent",
+          tsconfigRaw: { compilerOptions: {} },
+        }).metafile.inputs,
+      )
+    const fromSources = inputsOf("./src/promise/index.ts")
+    expect(fromSources.filter((input) => input.startsWith("src/"))).toContain("src/promise/index.ts")
+    expect(fromSources.filter((input) => /node_modules\/(effect|@effect)\//.test(input))).toEqual([])
+    const fromBuild = inputsOf("./dist/promise/index.js")
+    expect(fromBuild).toEqual(["dist/promise/index.js", "<stdin>"])
+  })
+
+  it("runs from a folder where effect cannot be resolved", () => {
+    // The built facade is one file: copied where no node_modules is above it,
+    // an import of `effect` (or of anything) would fail to resolve.
+    const dir = mkdtempSync(join(tmpdir(), "facade-alone-"))
+    try {
+      cpSync(join(rootDir, "dist/promise/index.js"), join(dir, "facade.mjs"))
+      const out = execFileSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `const f = await import(${JSON.stringify(join(dir, "facade.mjs"))});
+           const password = "a-password-that-is-at-least-32-characters-long";
+           const seal = await f.sealData({ n: 1 }, { password });
+           console.log(JSON.stringify(await f.unsealData(seal, { password })));`,
+        ],
+        { cwd: dir, encoding: "utf8" },
+      )
+      expect(JSON.parse(out)).toEqual({ n: 1 })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
 
 describe("runtime dependencies", () => {
   it("accept the oldest Node the package accepts: none declares a newer floor in engines", () => {

@@ -3,17 +3,16 @@
  * the rules a name must follow), the store over a jar, and the jar builders
  * for each runtime.
  *
- * Two option shapes meet here. The Effect API speaks `@effect/platform`'s
- * (`maxAge` a `Duration`); the Promise facade speaks iron-session's (`maxAge`
- * in seconds, as the `cookie` package and Next.js take it). Both are turned
- * into {@link Attributes} once, when a session is built, and everything after
- * that point (defaults, size budget, expiry) exists once.
+ * Everything here takes {@link Attributes}, iron-session's shape (`maxAge` in
+ * seconds, as the `cookie` package and Next.js take it): the Promise facade's
+ * own options. The Effect API turns `@effect/platform`'s (`maxAge` a
+ * `Duration`) into them once, when a session is built (`./effect.ts`), so that
+ * everything after that point (defaults, size budget, expiry) exists once.
  *
  * @internal
  */
 import { parseCookie, type SetCookie, stringifySetCookie } from "cookie"
-import * as Duration from "effect/Duration"
-import { CookieNotWritableError, InvalidOptionError, type NotWritableReason } from "../Errors.js"
+import { CookieNotWritableError, InvalidOptionError, type NotWritableReason } from "./errors.js"
 
 /**
  * `Set-Cookie` attributes as the `cookie` package, Next.js and iron-session
@@ -30,24 +29,6 @@ export interface Cookie {
   readonly value: string
   readonly attributes: Attributes
   readonly header: string
-}
-
-/**
- * `@effect/platform`'s cookie options (`Cookies.Cookie["options"]`), the shape
- * the Effect API takes. Declared here rather than imported so that the core
- * does not need `@effect/platform` installed; a type test keeps them equal.
- */
-export interface CookieOptions {
-  readonly domain?: string | undefined
-  readonly expires?: Date | undefined
-  /** A `Duration` input: a bare number is **milliseconds**, as in `@effect/platform`. */
-  readonly maxAge?: Duration.DurationInput | undefined
-  readonly path?: string | undefined
-  readonly priority?: "low" | "medium" | "high" | undefined
-  readonly httpOnly?: boolean | undefined
-  readonly secure?: boolean | undefined
-  readonly partitioned?: boolean | undefined
-  readonly sameSite?: "lax" | "strict" | "none" | undefined
 }
 
 /** iron-session's cookie defaults. */
@@ -175,33 +156,6 @@ export const checkCookie = (name: string, attributes: Attributes, strict: boolea
  */
 export const dropsSameSiteNone = (attributes: Attributes): boolean =>
   attributes.secure !== true && typeof attributes.sameSite === "string" && attributes.sameSite.toLowerCase() === "none"
-
-/**
- * `@effect/platform`'s options as {@link Attributes}. `maxAge` becomes whole
- * seconds (floored); an explicit `maxAge: undefined` stays a browser-session
- * cookie.
- */
-export const fromCookieOptions = (options: CookieOptions): Attributes | InvalidOptionError => {
-  const { maxAge, ...rest } = options
-  const attributes: { -readonly [K in keyof Attributes]: Attributes[K] } = {}
-  for (const [key, value] of Object.entries(rest)) {
-    if (value !== undefined) (attributes as Record<string, unknown>)[key] = value
-  }
-  if (maxAge === undefined) {
-    // Given as `undefined`: a browser-session cookie, which the session must not replace by the ttl.
-    if ("maxAge" in options) attributes.maxAge = undefined
-    return attributes
-  }
-  const decoded = Duration.decodeUnknown(maxAge)
-  if (decoded._tag === "None" || !Duration.isFinite(decoded.value)) {
-    return invalid(
-      "cookieOptions.maxAge",
-      `${JSON.stringify(String(maxAge))} is not a finite duration. Use a Duration such as "7 days" (a bare number is milliseconds), or leave maxAge out to follow the ttl.`,
-    )
-  }
-  attributes.maxAge = Math.floor(Duration.toSeconds(decoded.value))
-  return attributes
-}
 
 const encoder = new TextEncoder()
 const NON_ASCII = /[\u0080-\uffff]/

@@ -3,30 +3,30 @@
  * shape, expiry, JSON. Everything here is the same on every runtime.
  *
  * The protocol itself is plain functions that return a value, a Promise of one
- * (when the backend's crypto is asynchronous) or throw one of the library's
- * tagged errors. The Effect API and the Promise facade both call these through
- * {@link attempt}; keeping the work out of fibers is what lets a seal cost
- * little more than its crypto.
+ * (when the backend's crypto is asynchronous) or throw one of the kernel's
+ * plain errors (`./errors.ts`); it imports nothing from `effect`, and takes
+ * plain values: milliseconds, and passwords as strings. The Promise facade
+ * calls it directly; the Effect API through `./effect.ts`, which turns its
+ * `Duration`s and `Redacted`s into those values and its errors into tagged
+ * ones. Keeping the work out of fibers is what lets a seal cost little more
+ * than its crypto.
  *
  * @internal
  */
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
+
+import { type IronCrypto, MAC_PREFIX, OpenFailure, type ParsedSeal } from "./crypto/types.js"
 import {
   BadSealError,
   InvalidOptionError,
   InvalidPasswordError,
+  isTagged,
   MissingOptionError,
   type OptionsError,
   PasswordTooShortError,
   SealExpiredError,
   UnserializableDataError,
-} from "../Errors.js"
-import { type IronCrypto, MAC_PREFIX, OpenFailure, type ParsedSeal } from "./crypto/types.js"
+} from "./errors.js"
 import { findUnserializable, parseJson } from "./json.js"
-import { isTagged } from "./tags.js"
 
 /** iron's minimum password length, in characters. */
 export const MIN_PASSWORD_LENGTH = 32
@@ -34,16 +34,19 @@ export const MIN_PASSWORD_LENGTH = 32
 export const TIMESTAMP_SKEW_MS = 60_000
 /** The marker iron-session appends to every seal (`~2`, the seal format's major version). */
 export const VERSION_MARKER = "~2"
-/** iron-session's default ttl. */
-export const DEFAULT_TTL: Duration.Duration = Duration.days(14)
+/** iron-session's default ttl, 14 days. */
 export const DEFAULT_TTL_MS = 14 * 86_400_000
 
-/** A checked password option: which password seals, and every password that unseals. */
+/**
+ * A checked password option: which password seals, and every password that
+ * unseals. The secrets are behind a function, so that logging a keyring (or a
+ * sealer, or a session's options) shows none of them.
+ */
 export interface Keyring {
   /** The id stamped on new seals: the highest id, `"1"` for a single password. */
   readonly sealId: string
-  readonly sealSecret: Redacted.Redacted<string>
-  readonly secrets: ReadonlyMap<string, Redacted.Redacted<string>>
+  /** The secret of a password id, or `undefined` for an id not configured. */
+  readonly secret: (passwordId: string) => string | undefined
   /**
    * A single password was given. It opens the seals a single password is
    * written with: id `1` (iron-session, which reads `"pw"` as `{ 1: "pw" }`)
@@ -56,63 +59,60 @@ export interface Keyring {
 
 const CANONICAL_ID = /^(0|[1-9]\d*)$/
 
-const checkSecret = (id: string, value: unknown): Redacted.Redacted<string> | OptionsError => {
-  const plain: unknown = Redacted.isRedacted(value) ? Redacted.value(value) : value
-  if (typeof plain !== "string") return new InvalidPasswordError({ reason: "not-a-string", passwordId: id })
-  if (plain.length < MIN_PASSWORD_LENGTH)
+const checkSecret = (id: string, value: unknown): string | OptionsError => {
+  if (typeof value !== "string") return new InvalidPasswordError({ reason: "not-a-string", passwordId: id })
+  if (value.length < MIN_PASSWORD_LENGTH)
     return new PasswordTooShortError({ passwordId: id, minimum: MIN_PASSWORD_LENGTH })
-  return Redacted.isRedacted(value) ? (value as Redacted.Redacted<string>) : Redacted.make(plain)
+  return value
 }
 
-const missingPassword = () =>
-  new MissingOptionError({
-    option: "password",
-    hint: 'give a password of at least 32 characters, for example Config.redacted("SESSION_PASSWORD").',
-  })
-
-const isRedactedEmpty = (u: unknown) => Redacted.isRedacted(u) && Redacted.value(u) === ""
-
-/** Checks a password option, before any crypto runs. Returns the error instead of throwing it. */
+/**
+ * Checks a password option (a string, or ids to strings), before any crypto
+ * runs. Returns the error instead of throwing it. A face with secrets of its
+ * own type (the Effect API's `Redacted`) reveals them before calling this.
+ */
 export const checkPassword = (password: unknown): Keyring | OptionsError => {
-  if (password === undefined || password === null || password === "" || isRedactedEmpty(password)) {
-    return missingPassword()
+  if (password === undefined || password === null || password === "") {
+    return new MissingOptionError({
+      option: "password",
+      hint: 'give a password of at least 32 characters, for example Config.redacted("SESSION_PASSWORD").',
+    })
   }
-  if (typeof password !== "object" || Redacted.isRedacted(password)) {
+  if (typeof password !== "object") {
     const secret = checkSecret("1", password)
-    if (!Redacted.isRedacted(secret)) return secret
-    return { sealId: "1", sealSecret: secret, secrets: new Map([["1", secret]]), single: true }
+    if (typeof secret !== "string") return secret
+    return {
+      sealId: "1",
+      secret: (passwordId) => (passwordId === "1" || passwordId === "" ? secret : undefined),
+      single: true,
+    }
   }
   const entries = Object.entries(password as Record<string, unknown>)
   if (entries.length === 0) return new InvalidPasswordError({ reason: "empty-map" })
-  const secrets = new Map<string, Redacted.Redacted<string>>()
+  const secrets = new Map<string, string>()
   let sealId = ""
   for (const [id, value] of entries) {
     if (!CANONICAL_ID.test(id)) return new InvalidPasswordError({ reason: "invalid-id", passwordId: id })
     const secret = checkSecret(id, value)
-    if (!Redacted.isRedacted(secret)) return secret
+    if (typeof secret !== "string") return secret
     secrets.set(id, secret)
     if (sealId === "" || BigInt(id) > BigInt(sealId)) sealId = id
   }
-  return { sealId, sealSecret: secrets.get(sealId)!, secrets, single: false }
+  return { sealId, secret: (passwordId) => secrets.get(passwordId), single: false }
 }
 
 /**
- * Turns a ttl into milliseconds, or `undefined` for a seal that never expires.
- * Never expiring has to be asked for with `Duration.infinity`: a zero ttl is
- * refused rather than read as "forever", since forever is rarely what a zero meant.
+ * Checks a ttl given in milliseconds: `undefined` is the default (14 days),
+ * `Infinity` a seal that never expires, anything else must be positive. Gives
+ * whole milliseconds, or `undefined` for never. Never expiring has to be asked
+ * for: a zero ttl is refused rather than read as "forever", since forever is
+ * rarely what a zero meant (the facade maps iron-session's `ttl: 0` itself).
  */
-export const ttlMillis = (ttl: Duration.DurationInput | undefined): number | undefined | InvalidOptionError => {
-  if (ttl === undefined) return Duration.toMillis(DEFAULT_TTL)
-  const decoded = Duration.decodeUnknown(ttl)
-  if (decoded._tag === "None") {
-    return new InvalidOptionError({
-      option: "ttl",
-      reason: `${JSON.stringify(String(ttl))} is not a duration. Use a Duration or a string such as "14 days" or "1 hour".`,
-    })
-  }
-  if (!Duration.isFinite(decoded.value)) return undefined
-  const millis = Math.floor(Duration.toMillis(decoded.value))
-  if (millis <= 0) {
+export const checkTtl = (ttl: number | undefined): number | undefined | InvalidOptionError => {
+  if (ttl === undefined) return DEFAULT_TTL_MS
+  if (ttl === Number.POSITIVE_INFINITY) return undefined
+  const millis = Math.floor(ttl)
+  if (!(millis > 0)) {
     return new InvalidOptionError({
       option: "ttl",
       reason: "must be positive. For seals that never expire, pass Duration.infinity explicitly.",
@@ -217,7 +217,8 @@ export const makeSealer = (
   crypto: IronCrypto,
   options: {
     readonly password: unknown
-    readonly ttl?: Duration.DurationInput | undefined
+    /** Milliseconds; `undefined` for the default, `Infinity` for never: see {@link checkTtl}. */
+    readonly ttl?: number | undefined
     /** The hot-cookie cache: off unless given (a one-off seal has nothing to reuse). */
     readonly cache?: CacheOptions | false | undefined
     /** Binds seals to a purpose: see {@link envelope}. */
@@ -227,7 +228,7 @@ export const makeSealer = (
 ): Sealer | OptionsError => {
   const keyring = checkPassword(options.password)
   if (!("sealId" in keyring)) return keyring
-  const ttl = ttlMillis(options.ttl)
+  const ttl = checkTtl(options.ttl)
   if (ttl instanceof InvalidOptionError) return ttl
   const cache = options.cache === undefined || options.cache === false ? undefined : new SealCache(options.cache)
   const purpose = options.purpose
@@ -349,7 +350,7 @@ export const sealData = (
   const sealed = sealer.crypto.seal(
     JSON.stringify(envelope(data, sealer.purpose, session?.record)),
     keyring.sealId,
-    Redacted.value(keyring.sealSecret),
+    keyring.secret(keyring.sealId)!,
     expiresAt === undefined ? "" : String(expiresAt),
   )
   return isPromise(sealed) ? sealed.then((s) => s + VERSION_MARKER) : sealed + VERSION_MARKER
@@ -403,12 +404,8 @@ const complete = ({ raw, parts }: Parts): ParsedSeal | undefined => {
   return { raw, passwordId, encryptionSalt, iv, encrypted, expiration, hmacSalt, hmacDigest, macBase }
 }
 
-const secretFor = (keyring: Keyring, passwordId: string): Redacted.Redacted<string> | undefined =>
-  keyring.single
-    ? passwordId === keyring.sealId || passwordId === ""
-      ? keyring.sealSecret
-      : undefined
-    : keyring.secrets.get(passwordId)
+const secretFor = (keyring: Keyring, passwordId: string): string | undefined =>
+  keyring.single && passwordId !== keyring.sealId && passwordId !== "" ? undefined : keyring.secret(passwordId)
 
 const unknownId = (passwordId: string) =>
   new BadSealError({
@@ -486,7 +483,7 @@ export const openSealed = (
   if (parsed === undefined) throw malformed()
   let text: string | Promise<string>
   try {
-    text = sealer.crypto.open(parsed, Redacted.value(secret))
+    text = sealer.crypto.open(parsed, secret)
   } catch (error) {
     return openFailure(error)
   }
@@ -512,36 +509,3 @@ export const isDataError = isTagged<BadSealError | SealExpiredError | Unserializ
   "SealExpiredError",
   "UnserializableDataError",
 )
-
-/**
- * Runs a protocol function as an Effect: its value, its Promise, or the typed
- * error it throws (anything else it throws is a defect).
- */
-export const attempt = <A, E>(f: () => A | Promise<A>, isError: (u: unknown) => u is E): Effect.Effect<A, E> =>
-  Effect.suspend(() => {
-    let result: A | Promise<A>
-    try {
-      result = f()
-    } catch (error) {
-      return isError(error) ? Effect.fail(error) : Effect.die(error)
-    }
-    if (!isPromise(result)) return Effect.succeed(result)
-    const promise = result
-    return Effect.async<A, E>((resume) => {
-      promise.then(
-        (value) => resume(Effect.succeed(value)),
-        (error: unknown) => resume(isError(error) ? Effect.fail(error) : Effect.die(error)),
-      )
-    })
-  })
-
-const isSealError = isTagged<UnserializableDataError>("UnserializableDataError")
-const isOpenError = isTagged<BadSealError | SealExpiredError>("BadSealError", "SealExpiredError")
-
-/** Seals with a sealer, at the `Clock`'s time. */
-export const seal = (sealer: Sealer, data: unknown): Effect.Effect<string, UnserializableDataError> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(() => sealData(sealer, data, now), isSealError))
-
-/** Opens a seal with a sealer, at the `Clock`'s time. */
-export const unseal = (sealer: Sealer, sealed: string): Effect.Effect<unknown, BadSealError | SealExpiredError> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(() => openSeal(sealer, sealed, now), isOpenError))

@@ -1,17 +1,13 @@
 /**
- * Effect failures as the plain `Error`s iron-session 9 throws, with its key
- * phrases, so code and tests written against iron-session keep working.
- *
- * A rejected `runPromise` gives a `FiberFailure` wrapping the cause; nobody
- * calling `session.save()` wants that. Typed failures become an `Error` with
- * iron-session's message (the tagged error is its `cause`); a defect is thrown
- * as it was thrown (a custom jar's own error, a throwing `onUnsealError`).
+ * The kernel's errors as the plain `Error`s iron-session 9 throws, with its
+ * key phrases, so code and tests written against iron-session keep working.
+ * The kernel's error is the thrown `Error`'s `cause`; anything else (a custom
+ * jar's own error, a throwing `onUnsealError`) is thrown as it was thrown.
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
-import * as Exit from "effect/Exit"
-import * as Errors from "../Errors.js"
+import type * as Errors from "../internal/errors.js"
+import { formatPath } from "../internal/errors.js"
 
 type Known =
   | Errors.PasswordTooShortError
@@ -55,7 +51,7 @@ const describe = (error: Errors.UnserializableDataError): string => {
     const deepest = PRIMITIVE.test(error.found) ? DEEPEST_NAMED.primitive : DEEPEST_NAMED.object
     if (error.path.length > deepest) return ""
   }
-  return ` (${Errors.formatPath(error.path, "session")} is ${bare ? error.found : `a ${error.found}`})`
+  return ` (${formatPath(error.path, "session")} is ${bare ? error.found : `a ${error.found}`})`
 }
 
 const messageOf = (error: Known): string => {
@@ -128,14 +124,4 @@ const known = new Set([
  */
 export const rethrow = (error: unknown): never => {
   throw error instanceof Error && known.has((error as { _tag?: string })._tag ?? "") ? toError(error as Known) : error
-}
-
-/** The value of a successful exit, or what to throw for a failed one. */
-export const unwrap = <A>(exit: Exit.Exit<A, Known>): A => {
-  if (Exit.isSuccess(exit)) return exit.value
-  const failure = Cause.failureOption(exit.cause)
-  if (failure._tag === "Some") throw toError(failure.value)
-  const defect = Cause.dieOption(exit.cause)
-  if (defect._tag === "Some") throw defect.value
-  throw new Error("iron-session: the operation was interrupted.")
 }

@@ -22,14 +22,18 @@
  * @since 0.1.0
  */
 import type { SetCookie } from "cookie"
-import * as Duration from "effect/Duration"
-import { type BadSealError, CookieNotWritableError, type OptionsError, type SealExpiredError } from "../Errors.js"
 import * as Cookie from "../internal/cookie.js"
 import { nodeCrypto } from "../internal/crypto/node.js"
 import { webCrypto } from "../internal/crypto/web.js"
+import {
+  type BadSealError,
+  CookieNotWritableError,
+  isTagged,
+  type OptionsError,
+  type SealExpiredError,
+} from "../internal/errors.js"
 import * as iron from "../internal/iron.js"
 import * as internal from "../internal/session.js"
-import { isTagged } from "../internal/tags.js"
 import { rethrow, toError } from "./errors.js"
 import type { IncomingMessage, ServerResponse } from "./nodeTypes.js"
 
@@ -182,12 +186,12 @@ export interface NextResponseCookies {
 const crypto = nodeCrypto ?? webCrypto
 
 /** iron-session's default ttl, in its unit (seconds). */
-const FOURTEEN_DAYS = Duration.toSeconds(iron.DEFAULT_TTL)
+const FOURTEEN_DAYS = iron.DEFAULT_TTL_MS / 1000
 
-/** iron-session's ttl (seconds, `0` for none) as a Duration. */
-const ttlOf = internal.ttlFromSeconds
+/** iron-session's ttl (seconds, `0` for none) as the kernel's milliseconds (`Infinity` for none). */
+const ttlOf = (seconds: number): number => (seconds === 0 ? Number.POSITIVE_INFINITY : seconds * 1000)
 
-const reasonOf = (error: internal.InvalidCookieError): UnsealErrorReason =>
+const reasonOf = (error: BadSealError | SealExpiredError): UnsealErrorReason =>
   error._tag === "SealExpiredError"
     ? "expired"
     : error._tag === "BadSealError" && error.reason === "unknown-password-id"
@@ -225,7 +229,7 @@ const warnDropped = (key: string) => {
 }
 
 /** The checked options of one configuration, built once. */
-type Built = internal.Resolved<unknown>
+type Built = internal.Resolved
 
 /** The hot-cookie cache every configuration built from now on gets: see {@link configureCache}. */
 let cacheOptions: iron.CacheOptions | false = iron.DEFAULT_CACHE
@@ -338,13 +342,9 @@ const build = (options: SessionOptions): Built => {
     chunk: options.chunk === true,
     strict: false,
     ironOrder: true,
-    codec: internal.identity,
-    policy: "reset",
-    onRejected: undefined,
     cache: cacheOptions,
     purpose: undefined,
     lifecycle: undefined,
-    spans: false,
   })
   if (!("sealer" in resolved)) throw toError(resolved)
   return resolved
@@ -495,7 +495,7 @@ const createSession = async <T extends object>(jar: Cookie.Jar, options: Session
   const cookies = Cookie.makeCookies(jar)
   // One state for the session object, kept across `updateConfig`: `destroy`
   // stays terminal whatever options the session is saved with afterwards.
-  const state = internal.newState<unknown>()
+  const state = { destroyed: false }
   let data: unknown
   try {
     data = (await internal.openCookie(config, cookies, Date.now()))?.data

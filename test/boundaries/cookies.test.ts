@@ -17,6 +17,7 @@ import {
 } from "next/dist/server/web/spec-extension/adapters/request-cookies.js"
 import { NextRequest, NextResponse } from "next/server.js"
 import * as Cookie from "../../src/internal/cookie.js"
+import { fromCookieOptions } from "../../src/internal/effect.js"
 import { withServer } from "../helpers/server.js"
 
 const provide = <A, E>(
@@ -449,28 +450,28 @@ describe("the one cookie writer", () => {
 
 describe("options into attributes", () => {
   it("turns maxAge into whole seconds, floored, a bare number being milliseconds", () => {
-    expect(Cookie.fromCookieOptions({ maxAge: "90 seconds" })).toEqual({ maxAge: 90 })
-    expect(Cookie.fromCookieOptions({ maxAge: 1999 })).toEqual({ maxAge: 1 })
-    expect(Cookie.fromCookieOptions({ maxAge: "0 seconds" })).toEqual({ maxAge: 0 })
+    expect(fromCookieOptions({ maxAge: "90 seconds" })).toEqual({ maxAge: 90 })
+    expect(fromCookieOptions({ maxAge: 1999 })).toEqual({ maxAge: 1 })
+    expect(fromCookieOptions({ maxAge: "0 seconds" })).toEqual({ maxAge: 0 })
   })
 
   it("keeps maxAge: undefined as a browser-session cookie, and leaves an absent maxAge absent", () => {
-    const browser = Cookie.fromCookieOptions({ maxAge: undefined, path: "/" })
+    const browser = fromCookieOptions({ maxAge: undefined, path: "/" })
     expect(browser).toEqual({ path: "/" })
     expect("maxAge" in (browser as object)).toBe(true)
-    const absent = Cookie.fromCookieOptions({ path: "/" })
+    const absent = fromCookieOptions({ path: "/" })
     expect("maxAge" in (absent as object)).toBe(false)
   })
 
   it("drops every other option given as undefined, and keeps false and the rest", () => {
-    const attributes = Cookie.fromCookieOptions({ domain: undefined, secure: false, sameSite: "none", path: "/p" })
+    const attributes = fromCookieOptions({ domain: undefined, secure: false, sameSite: "none", path: "/p" })
     expect(attributes).toEqual({ secure: false, sameSite: "none", path: "/p" })
     expect(Object.keys(attributes)).toEqual(["secure", "sameSite", "path"])
   })
 
   it("refuses a maxAge that is not a finite duration, saying what to give instead", () => {
     for (const maxAge of ["soon", Duration.infinity, "Infinity"] as const) {
-      const error = Cookie.fromCookieOptions({ maxAge: maxAge as never })
+      const error = fromCookieOptions({ maxAge: maxAge as never })
       expect(error).toMatchObject({ _tag: "InvalidOptionError", option: "cookieOptions.maxAge" })
       expect((error as Error).message).toContain("is not a finite duration")
     }

@@ -15,6 +15,7 @@ import { nodeCrypto } from "../../src/internal/crypto/node.js"
 import type { IronCrypto, ParsedSeal } from "../../src/internal/crypto/types.js"
 import { OpenFailure } from "../../src/internal/crypto/types.js"
 import { webCrypto } from "../../src/internal/crypto/web.js"
+import * as bridge from "../../src/internal/effect.js"
 import * as iron from "../../src/internal/iron.js"
 import { failureOf } from "../helpers/exit.js"
 import { BAD_PADDING_BLOCK, encrypt, forge, mac } from "./forge.js"
@@ -45,8 +46,9 @@ const expectFacadeRefuses = async (seal: string, reason: string, pw: Facade.Pass
   expect(heard[0]?.error).toMatchObject({ _tag: "BadSealError", reason })
 }
 
-const sealer = (crypto: IronCrypto, options: Parameters<typeof iron.makeSealer>[1]): iron.Sealer => {
-  const made = iron.makeSealer(crypto, options)
+/** A sealer from options in the Effect API's units (a ttl such as "1 hour"). */
+const sealer = (crypto: IronCrypto, options: bridge.SealerOptions): iron.Sealer => {
+  const made = bridge.makeSealer(crypto, options)
   if (!iron.isSealer(made)) throw new Error(`expected a sealer, got ${made._tag}`)
   return made
 }
