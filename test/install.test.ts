@@ -6,54 +6,25 @@
  * not the Node version running it, so it runs once in CI (`E2E=0` skips it).
  *
  * Every app shares the npm cache of the user running the tests (the one
- * `npm ci` filled), and each npm command is bounded in time.
+ * `npm ci` filled), and each npm command is bounded in time
+ * (`helpers/npm.ts`). The Next.js apps have a file of their own,
+ * `install-next.test.ts`.
  */
-import { execFile } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { buildSync } from "esbuild"
 import semver from "semver"
 import { e2e } from "./helpers/e2e.js"
+import { npm, pack, rootDir, run, succeeded } from "./helpers/npm.js"
 
-const rootDir = fileURLToPath(new URL("../", import.meta.url))
 const pkg = JSON.parse(readFileSync(join(rootDir, "package.json"), "utf8")) as {
   readonly peerDependencies: Record<string, string>
 }
 const password = "a-test-password-of-at-least-32-characters"
 
-/** npm's per-run variables of the `npm test` that started vitest would point a nested npm at this repo. */
-const env = Object.fromEntries(
-  Object.entries(process.env).filter(
-    ([key]) => !/^npm_(package_|lifecycle_|command$|config_local_prefix$)/i.test(key) && key !== "INIT_CWD",
-  ),
-) as NodeJS.ProcessEnv
-
-interface Ran {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (command: string, args: ReadonlyArray<string>, cwd: string, timeout = 120_000): Promise<Ran> =>
-  new Promise((done) => {
-    execFile(command, args, { cwd, env, timeout, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1
-      done({ code, stdout, stderr: error?.killed ? `${stderr}\n(killed after ${timeout} ms)` : stderr })
-    })
-  })
-
-const npm = (cwd: string, ...args: ReadonlyArray<string>) =>
-  run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], cwd)
-
 const node = (cwd: string, script: string) => run(process.execPath, ["--input-type=module", "-e", script], cwd, 30_000)
-
-const succeeded = (ran: Ran) => {
-  if (ran.code !== 0) throw new Error(`exit ${ran.code}\n${ran.stdout}\n${ran.stderr}`)
-  return ran.stdout
-}
 
 /** Every path at which `npm ls` finds `name` in an app, and the versions there. */
 const copiesOf = async (app: string, name: string) => {
@@ -156,10 +127,7 @@ describe.runIf(e2e)("installing the packed package into a fresh app", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "effect-iron-session-install-"))
-    const packed = JSON.parse(
-      succeeded(await run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], rootDir)),
-    ) as Array<{ filename: string }>
-    tarball = join(dir, packed[0]?.filename ?? "")
+    tarball = await pack(dir)
   }, 120_000)
 
   afterAll(() => {

@@ -144,6 +144,15 @@ describe("the Promise facade without Effect", () => {
   })
 })
 
+describe("peer dependencies", () => {
+  // A `next` peer of any range turns some app's `npm install` into ERESOLVE:
+  // `>=15` did so in iron-session's own Next 14 example (issue 19).
+  // iron-session 9 declares none; test/install-next.test.ts installs into 14, 15 and 16.
+  it("leave next out, as iron-session 9 does, so that no Next.js app's install is refused", () => {
+    expect(Object.keys(pkg.peerDependencies ?? {})).not.toContain("next")
+  })
+})
+
 describe("runtime dependencies", () => {
   it("accept the oldest Node the package accepts: none declares a newer floor in engines", () => {
     const oldest = semver.minVersion(pkg.engines?.node ?? "*")?.version

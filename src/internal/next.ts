@@ -249,6 +249,9 @@ export const runRequest = async <A, E, R, ER>(
   site: () => string | undefined,
   attributes?: Record<string, unknown>,
 ): Promise<A> => {
+  // Next 15 and 16 return a Promise of the store, Next 14 (and 13.4) the
+  // store itself, which `await` hands over unchanged: one call for every
+  // version, with no `next` peer to pin one (test/install-next.test.ts).
   const store = CookieStore.fromNextCookies(await cookies())
   const exit = await runtime.runPromiseExit(
     effect.pipe(

@@ -1,6 +1,7 @@
 /**
  * The Next.js example (`examples/next`) as a user runs it: the package built
- * into `dist/`, `next build`, then `next start` on 127.0.0.1.
+ * into `dist/`, `next build`, then `next start` on 127.0.0.1. The same steps
+ * run any other app with a `next` of its own (`test/install-next.test.ts`).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -12,6 +13,22 @@ import { fileURLToPath } from "node:url"
 export const root = fileURLToPath(new URL("../../", import.meta.url))
 export const appDir = join(root, "examples/next")
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next")
+
+/** A Next.js app: its folder, the `next` it runs with, and a path that answers once it is up. */
+export interface NextApp {
+  readonly dir: string
+  readonly bin: string
+  readonly probe: string
+}
+
+const example: NextApp = { dir: appDir, bin: nextBin, probe: "/api/session" }
+
+/** An app in `dir` with its own `next` installed, up once `probe` answers. */
+export const nextAppIn = (dir: string, probe: string): NextApp => ({
+  dir,
+  bin: createRequire(join(dir, "package.json")).resolve("next/dist/bin/next"),
+  probe,
+})
 
 /**
  * Newest modification time of `path` and everything under it. Directories
@@ -74,9 +91,9 @@ const nextEnv = (extra: Record<string, string | undefined>): NodeJS.ProcessEnv =
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as NodeJS.ProcessEnv
 }
 
-const run = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) =>
+const run = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, app: NextApp = example) =>
   new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, [nextBin, ...args], { cwd: appDir, env })
+    const child = spawn(process.execPath, [app.bin, ...args], { cwd: app.dir, env })
     let out = ""
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString()
@@ -106,6 +123,10 @@ export const buildApp = async (): Promise<number> => {
   writeFileSync(marker, inputs)
   return performance.now() - started
 }
+
+/** `next build` of `app`, every time; what it printed. */
+export const buildNextApp = (app: NextApp, env: Record<string, string | undefined> = {}): Promise<string> =>
+  run(["build"], nextEnv(env), app)
 
 export interface NextServer {
   readonly url: string
@@ -157,10 +178,14 @@ export const stopServer = async (child: ChildProcess): Promise<void> => {
  * `next start -H 127.0.0.1 -p 0`: the OS picks a free port and Next prints it,
  * so there is no race for a port. Ready once a request gets an answer.
  */
-export const startApp = (env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<NextServer> =>
+export const startApp = (
+  env: Record<string, string | undefined>,
+  timeoutMs = 30_000,
+  app: NextApp = example,
+): Promise<NextServer> =>
   new Promise<NextServer>((resolve, reject) => {
-    const child = spawn(process.execPath, [nextBin, "start", "-H", "127.0.0.1", "-p", "0"], {
-      cwd: appDir,
+    const child = spawn(process.execPath, [app.bin, "start", "-H", "127.0.0.1", "-p", "0"], {
+      cwd: app.dir,
       env: nextEnv({ NODE_ENV: "production", ...env }),
     })
     running.add(child)
@@ -178,7 +203,7 @@ export const startApp = (env: Record<string, string | undefined>, timeoutMs = 30
     const poll = async (base: string) => {
       while (!settled) {
         try {
-          await fetch(`${base}/api/session`)
+          await fetch(`${base}${app.probe}`)
         } catch {
           await new Promise((r) => setTimeout(r, 100))
           continue
