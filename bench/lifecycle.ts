@@ -7,6 +7,7 @@
  * cookies; the difference to the plain session, round by round, is what the
  * feature adds. No targets: these are printed for the reader.
  */
+import { pathToFileURL } from "node:url"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
@@ -18,7 +19,7 @@ import { heading, printResults, type Report, type Settings, us } from "./common.
 import { COOKIE_NAME, PASSWORD, PAYLOAD, webRequest } from "./fixtures.js"
 import { cookiePool } from "./floor.js"
 import { type BenchCase, paired, runBenchmarks } from "./harness.js"
-import { describeSource, loadApi } from "./lib.js"
+import { describeSource, entryFile, loadApi } from "./lib.js"
 
 export const run = async (settings: Settings, report: Report): Promise<void> => {
   heading("9. Lifecycle: rolling sessions and revocation checks, per request", [
@@ -27,6 +28,8 @@ export const run = async (settings: Settings, report: Report): Promise<void> => 
   ])
   const api = await loadApi()
   const { HttpSession, Revocation, Session } = api
+  // The Redis store is a subpath of its own (it needs ioredis), loaded only here.
+  const Redis: typeof import("../src/Redis.js") = await import(pathToFileURL(entryFile("./Redis")).href)
   const redis = redisServerAvailable() ? await startRedisServer() : undefined
 
   type Data = typeof DataSchema.Type
@@ -62,14 +65,14 @@ export const run = async (settings: Settings, report: Report): Promise<void> => 
     ...(redis === undefined
       ? []
       : [
-          app("revocation, Redis", { revocation: { subject } }, Revocation.layerRedis({ url: redis.url })),
+          app("revocation, Redis", { revocation: { subject } }, Redis.layerRedis({ url: redis.url })),
           app(
             "revocation, Redis behind a 1 s cache",
             { revocation: { subject } },
             Layer.effect(
               Revocation.Revocation,
               Effect.flatMap(Revocation.Revocation, Revocation.cached({ timeToLive: "1 second", capacity: 10_000 })),
-            ).pipe(Layer.provide(Revocation.layerRedis({ url: redis.url }))),
+            ).pipe(Layer.provide(Redis.layerRedis({ url: redis.url }))),
           ),
         ]),
   ]

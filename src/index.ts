@@ -3,11 +3,14 @@
  * Effect services, in the seal format of iron-session and @hapi/iron.
  *
  * The modules that need an optional peer are not part of this entry, so that
- * it loads with `effect` alone: import them by their own paths,
- * `effect-iron-session/HttpSession` and `effect-iron-session/Csrf`
- * (`@effect/platform`), and `effect-iron-session/Next` (`next`: a bundler
- * resolves every import of a module it includes, even a lazy one, so the root
- * would stop bundling wherever Next is not installed).
+ * it loads, and typechecks with `skipLibCheck: false`, with `effect` alone
+ * (a declaration file that names a package not installed is an error, TS2307,
+ * in every app that checks libraries): import them by their own paths,
+ * `effect-iron-session/HttpSession`, `effect-iron-session/Csrf` and
+ * `effect-iron-session/KeyValueStore` (`@effect/platform`),
+ * `effect-iron-session/Redis` (`ioredis`), and `effect-iron-session/Next`
+ * (`next`: a bundler resolves every import of a module it includes, even a
+ * lazy one, so the root would stop bundling wherever Next is not installed).
  *
  * @since 0.1.0
  */
@@ -31,7 +34,9 @@ export * as Errors from "./Errors.js"
  */
 export * as Flash from "./Flash.js"
 /**
- * Revocation stores: end sessions before their seals expire (memory, KeyValueStore, Redis).
+ * Revocation: end sessions before their seals expire. The in-memory store is
+ * here; the KeyValueStore and Redis stores are the subpaths
+ * `effect-iron-session/KeyValueStore` and `effect-iron-session/Redis`.
  *
  * @since 0.1.0
  */

@@ -21,6 +21,7 @@ import {
 } from "effect"
 import { type CookieStore, Errors, Revocation, Seal, Session } from "effect-iron-session"
 import * as facade from "effect-iron-session/promise"
+import { layerRedis } from "effect-iron-session/Redis"
 import * as ironSession from "iron-session"
 import type { IronCrypto } from "../src/internal/crypto/types.js"
 import { metrics } from "../src/internal/engine.js"
@@ -372,7 +373,7 @@ describe.runIf(redisServerAvailable())("revocation on a real Redis", () => {
     "signs out everywhere across two app instances, and keeps its policy while Redis is away",
     () =>
       Effect.gen(function* () {
-        const store = Revocation.layerRedis({ url: redis.url })
+        const store = layerRedis({ url: redis.url })
         // Two app instances: each builds its own sessions over its own connection.
         const instance = Layer.mergeAll(Auth.layer, OpenAuth.layer).pipe(Layer.provide(store))
         const [one, two] = yield* Effect.all([Layer.toRuntime(instance), Layer.toRuntime(instance)])

@@ -22,6 +22,8 @@ import {
   Tracer,
 } from "effect"
 import { Errors, Revocation } from "effect-iron-session"
+import { layerKeyValueStore, makeKeyValueStore } from "effect-iron-session/KeyValueStore"
+import { layerRedis, layerRedisConfig, makeRedis } from "effect-iron-session/Redis"
 import { Redis } from "ioredis"
 import { failureOf } from "./helpers/exit.js"
 import { type RedisServer, redisServerAvailable, startRedisServer } from "./helpers/redis.js"
@@ -92,14 +94,14 @@ const stores: ReadonlyArray<Store> = [
   },
   {
     name: "key-value-store",
-    layer: () => Revocation.layerKeyValueStore.pipe(Layer.provide(KeyValueStore.layerMemory)),
+    layer: () => layerKeyValueStore.pipe(Layer.provide(KeyValueStore.layerMemory)),
     live: false,
     advance: (ms) => TestClock.adjust(ms),
     timing: exactly,
   },
   {
     name: "redis",
-    layer: () => Revocation.layerRedis({ url: redisUrl(), prefix: freshPrefix() }),
+    layer: () => layerRedis({ url: redisUrl(), prefix: freshPrefix() }),
     live: true,
     // Redis expires keys on its own clock: real time has to pass, a little
     // more than asked, since it rounds to the millisecond.
@@ -265,7 +267,7 @@ describe("Revocation on memory", () => {
 
 describe("Revocation on a KeyValueStore", () => {
   const provided = <A, E>(effect: Effect.Effect<A, E, Revocation.Revocation | KeyValueStore.KeyValueStore>) =>
-    effect.pipe(Effect.provide(Revocation.layerKeyValueStore), Effect.provide(KeyValueStore.layerMemory))
+    effect.pipe(Effect.provide(layerKeyValueStore), Effect.provide(KeyValueStore.layerMemory))
 
   it.effect("keeps JSON records under effect-iron-session:sid: and :sub: keys", () =>
     provided(
@@ -332,9 +334,7 @@ describe("Revocation on a KeyValueStore", () => {
         clear: Effect.void,
         size: Effect.succeed(0),
       })
-      const revocation = yield* Revocation.makeKeyValueStore.pipe(
-        Effect.provideService(KeyValueStore.KeyValueStore, failing),
-      )
+      const revocation = yield* makeKeyValueStore.pipe(Effect.provideService(KeyValueStore.KeyValueStore, failing))
       const error = failureOf(yield* Effect.exit(revocation.check({ id: "secret-id", subject: "u-9", signedInAt: 0 })))
       expect(error).toBeInstanceOf(Errors.RevocationUnavailableError)
       expect(error.store).toBe("key-value-store")
@@ -709,7 +709,7 @@ describe.skipIf(!withRedis)("Revocation on Redis", () => {
   it.scopedLive("reads both keys of a check in one MGET", () =>
     Effect.gen(function* () {
       const client = yield* raw
-      const revocation = yield* Revocation.makeRedis({ url: redisUrl(), prefix: freshPrefix() })
+      const revocation = yield* makeRedis({ url: redisUrl(), prefix: freshPrefix() })
       yield* Effect.promise(() => client.config("RESETSTAT"))
       yield* revocation.check({ id: "s-1", subject: "u-1", signedInAt: 0 })
       const stats = yield* info(client, "commandstats")
@@ -723,7 +723,7 @@ describe.skipIf(!withRedis)("Revocation on Redis", () => {
     Effect.gen(function* () {
       const client = yield* raw
       const prefix = freshPrefix()
-      const revocation = yield* Revocation.makeRedis({ url: redisUrl(), prefix })
+      const revocation = yield* makeRedis({ url: redisUrl(), prefix })
       const now = Date.now()
       yield* revocation.revokeSession("s-1", now + 60_000)
       expect(yield* Effect.promise(() => client.get(`${prefix}sid:s-1`))).toBe("1")
@@ -748,7 +748,7 @@ describe.skipIf(!withRedis)("Revocation on Redis", () => {
       Effect.gen(function* () {
         const server = redis!
         const prefix = freshPrefix()
-        const revocation = yield* Revocation.makeRedis({ url: redisUrl(), prefix })
+        const revocation = yield* makeRedis({ url: redisUrl(), prefix })
         const session = { id: "secret-session-id", subject: "secret-subject", signedInAt: Date.now() }
         yield* revocation.revokeSession(session.id, Date.now() + 60_000)
         expect(yield* revocation.check(session)).toEqual(Option.some("session"))
@@ -783,7 +783,7 @@ describe.skipIf(!withRedis)("Revocation on Redis", () => {
   it.scopedLive("fails after its timeout when the server does not answer", () =>
     Effect.gen(function* () {
       const server = redis!
-      const revocation = yield* Revocation.makeRedis({ url: redisUrl(), prefix: freshPrefix(), timeout: "100 millis" })
+      const revocation = yield* makeRedis({ url: redisUrl(), prefix: freshPrefix(), timeout: "100 millis" })
       server.pause()
       yield* Effect.addFinalizer(() => Effect.sync(() => server.resume()))
       const started = Date.now()
@@ -803,7 +803,7 @@ describe.skipIf(!withRedis)("Revocation on Redis", () => {
       Effect.gen(function* () {
         const server = redis!
         const session = { id: "s-1", signedInAt: 0 }
-        const revocation = yield* Revocation.makeRedis({ url: redisUrl(), prefix: freshPrefix(), timeout: "50 millis" })
+        const revocation = yield* makeRedis({ url: redisUrl(), prefix: freshPrefix(), timeout: "50 millis" })
         server.pause()
         yield* Effect.addFinalizer(() => Effect.sync(() => server.resume()))
         for (let i = 0; i < 3; i++) {
@@ -825,7 +825,7 @@ describe.skipIf(!withRedis)("Revocation on Redis", () => {
     Effect.gen(function* () {
       const server = redis!
       const client = yield* raw // ioredis defaults: an offline queue, 20 retries per request
-      const revocation = yield* Revocation.makeRedis({ client, prefix: freshPrefix() })
+      const revocation = yield* makeRedis({ client, prefix: freshPrefix() })
       yield* Effect.promise(() => server.stop())
       yield* Effect.addFinalizer(() => Effect.promise(() => server.start()))
       const started = Date.now()
@@ -840,7 +840,7 @@ describe.skipIf(!withRedis)("Revocation on Redis", () => {
       const server = redis!
       yield* Effect.promise(() => server.stop())
       const started = Date.now()
-      const exit = yield* Effect.exit(Layer.build(Revocation.layerRedis({ url: redisUrl() })).pipe(Effect.scoped))
+      const exit = yield* Effect.exit(Layer.build(layerRedis({ url: redisUrl() })).pipe(Effect.scoped))
       const elapsed = Date.now() - started
       yield* Effect.promise(() => server.start())
       const error = failureOf(exit)
@@ -857,20 +857,20 @@ describe.skipIf(!withRedis)("Revocation on Redis", () => {
       const before = yield* connected
       yield* Effect.scoped(
         Effect.gen(function* () {
-          yield* Layer.build(Revocation.layerRedis({ url: Redacted.make(redisUrl()) }))
+          yield* Layer.build(layerRedis({ url: Redacted.make(redisUrl()) }))
           expect(yield* connected).toBe(before + 1)
         }),
       )
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
       expect(yield* connected).toBe(before)
-      yield* Effect.scoped(Layer.build(Revocation.layerRedis({ client })))
+      yield* Effect.scoped(Layer.build(layerRedis({ client })))
       expect(client.status).toBe("ready")
     }),
   )
 
   it.live("reads its URL and options from Config, and fails to build without a URL", () =>
     Effect.gen(function* () {
-      const layer = Revocation.layerRedisConfig({
+      const layer = layerRedisConfig({
         url: Config.redacted("REDIS_URL"),
         timeout: Config.duration("REVOCATION_TIMEOUT"),
       })

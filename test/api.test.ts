@@ -26,7 +26,9 @@ import * as Root from "effect-iron-session"
 import { CookieStore, Errors, Flash, Revocation, Seal, Session, Testing } from "effect-iron-session"
 import * as Csrf from "effect-iron-session/Csrf"
 import * as HttpSession from "effect-iron-session/HttpSession"
+import * as KeyValueStoreEntry from "effect-iron-session/KeyValueStore"
 import * as Next from "effect-iron-session/Next"
+import * as RedisEntry from "effect-iron-session/Redis"
 import type { Redis } from "ioredis"
 import type { NextRequest } from "next/server.js"
 
@@ -82,25 +84,18 @@ const valueExports: Record<string, ReadonlyArray<string>> = {
   Flash: ["Tag", "layer", "make"],
   Csrf: ["Csrf", "CsrfError", "checkOrigin", "layer", "make", "middleware", "rotate", "token", "verify"],
   Testing: ["MemoryStore", "cookieHeader", "cookies", "ironSessionCookie", "layerCookies", "withSession"],
-  Revocation: [
-    "Revocation",
-    "cached",
-    "layerKeyValueStore",
-    "layerMemory",
-    "layerRedis",
-    "layerRedisConfig",
-    "lookupDuration",
-    "lookups",
-    "makeKeyValueStore",
-    "makeMemory",
-    "makeRedis",
-  ],
+  Revocation: ["Revocation", "cached", "layerMemory", "lookupDuration", "lookups", "makeMemory"],
+  KeyValueStore: ["layerKeyValueStore", "makeKeyValueStore"],
+  Redis: ["layerRedis", "layerRedisConfig", "makeRedis"],
   Next: ["action", "dispose", "makeRuntime", "route", "run"],
 }
 
-/** Modules that are subpaths only, not namespaces of the root: `Next` imports `next`, which the root must not need. */
-/** Modules that need an optional peer (@effect/platform, next): subpaths only, not in the root entry. */
-const subpathOnly = ["Csrf", "HttpSession", "Next"]
+/**
+ * Modules that are subpaths only, not namespaces of the root: those whose
+ * types or code need an optional peer (`@effect/platform`, `ioredis`), and
+ * `Next`, which imports `next` at run time.
+ */
+const subpathOnly = ["Csrf", "HttpSession", "KeyValueStore", "Next", "Redis"]
 
 describe("the public API", () => {
   it("exports exactly the listed values from each module", () => {
@@ -114,6 +109,8 @@ describe("the public API", () => {
       Csrf,
       Testing,
       Revocation,
+      KeyValueStore: KeyValueStoreEntry,
+      Redis: RedisEntry,
       Next,
     }
     expect(Object.keys(Root).sort()).toEqual(
@@ -362,24 +359,24 @@ describe("the exact types of the Effect API", () => {
     expectTypeOf<Effect.Effect.Context<typeof Revocation.Revocation>>().toEqualTypeOf<never>()
     expectTypeOf(Revocation.makeMemory).toEqualTypeOf<Effect.Effect<Revocation.Revocation>>()
     expectTypeOf(Revocation.layerMemory).toEqualTypeOf<Layer.Layer<Revocation.Revocation>>()
-    expectTypeOf(Revocation.makeKeyValueStore).toEqualTypeOf<
+    expectTypeOf(KeyValueStoreEntry.makeKeyValueStore).toEqualTypeOf<
       Effect.Effect<Revocation.Revocation, never, KeyValueStore.KeyValueStore>
     >()
-    expectTypeOf(Revocation.layerKeyValueStore).toEqualTypeOf<
+    expectTypeOf(KeyValueStoreEntry.layerKeyValueStore).toEqualTypeOf<
       Layer.Layer<Revocation.Revocation, never, KeyValueStore.KeyValueStore>
     >()
-    expectTypeOf(Revocation.makeRedis({ url: "redis://localhost" })).toEqualTypeOf<
+    expectTypeOf(RedisEntry.makeRedis({ url: "redis://localhost" })).toEqualTypeOf<
       Effect.Effect<Revocation.Revocation, Unavailable, Scope.Scope>
     >()
-    expectTypeOf(Revocation.layerRedis({ url: "redis://localhost" })).toEqualTypeOf<
+    expectTypeOf(RedisEntry.layerRedis({ url: "redis://localhost" })).toEqualTypeOf<
       Layer.Layer<Revocation.Revocation, Unavailable>
     >()
-    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ client: {} as Redis, prefix: "app:", timeout: "100 millis" })
+    expectTypeOf(RedisEntry.layerRedis).toBeCallableWith({ client: {} as Redis, prefix: "app:", timeout: "100 millis" })
     // @ts-expect-error: a url or a client, not both
-    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ url: "redis://localhost", client: {} as Redis })
+    expectTypeOf(RedisEntry.layerRedis).toBeCallableWith({ url: "redis://localhost", client: {} as Redis })
     // @ts-expect-error: a url or a client, not neither
-    expectTypeOf(Revocation.layerRedis).toBeCallableWith({ prefix: "app:" })
-    expectTypeOf(Revocation.layerRedisConfig({ url: Config.redacted("REDIS_URL") })).toEqualTypeOf<
+    expectTypeOf(RedisEntry.layerRedis).toBeCallableWith({ prefix: "app:" })
+    expectTypeOf(RedisEntry.layerRedisConfig({ url: Config.redacted("REDIS_URL") })).toEqualTypeOf<
       Layer.Layer<Revocation.Revocation, Unavailable | ConfigError.ConfigError>
     >()
     expectTypeOf(Revocation.cached({ timeToLive: "2 seconds", capacity: 100 })).toEqualTypeOf<

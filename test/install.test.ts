@@ -5,6 +5,11 @@
  * and npm's resolution of the optional `effect` and `@effect/platform` peers,
  * not the Node version running it, so it runs once in CI (`E2E=0` skips it).
  *
+ * It also typechecks apps the way a strict app does (`skipLibCheck: false`):
+ * a declaration file of ours that names a package the app has not installed
+ * is an error there (TS2307), so each entry must typecheck with no optional
+ * peer but the ones it declares below.
+ *
  * Every app shares the npm cache of the user running the tests (the one
  * `npm ci` filled), and each npm command is bounded in time
  * (`helpers/npm.ts`). The Next.js apps have a file of their own,
@@ -20,6 +25,7 @@ import { e2e } from "./helpers/e2e.js"
 import { npm, pack, rootDir, run, succeeded } from "./helpers/npm.js"
 
 const pkg = JSON.parse(readFileSync(join(rootDir, "package.json"), "utf8")) as {
+  readonly exports: Record<string, unknown>
   readonly peerDependencies: Record<string, string>
 }
 const password = "a-test-password-of-at-least-32-characters"
@@ -113,6 +119,63 @@ const password = ${JSON.stringify(password)}
 console.log(JSON.stringify(await unsealData(await sealData({ user: "ada" }, { password }), { password })))
 `
 
+/**
+ * The entries whose declarations need an optional peer, and which. Every other
+ * entry of package.json's `exports` must typecheck with `effect` alone, so a
+ * new entry is held to that until it is listed here (and documented as
+ * needing its peer).
+ */
+const entriesNeedingPeers: Record<string, ReadonlyArray<string>> = {
+  "./HttpSession": ["@effect/platform"],
+  "./Csrf": ["@effect/platform"],
+  "./KeyValueStore": ["@effect/platform"],
+  "./Redis": ["ioredis"],
+}
+const specifierOf = (entry: string) => (entry === "." ? "effect-iron-session" : `effect-iron-session/${entry.slice(2)}`)
+const entriesNeedingNoPeer = Object.keys(pkg.exports).filter(
+  (entry) => entry !== "./package.json" && entriesNeedingPeers[entry] === undefined,
+)
+const entriesNeeding = (peer: string) =>
+  Object.keys(entriesNeedingPeers).filter((entry) => entriesNeedingPeers[entry]?.includes(peer))
+
+/** A module that imports each entry, so `tsc` checks every declaration file it reaches. */
+const importing = (entries: ReadonlyArray<string>, usage = "") =>
+  [
+    ...entries.map((entry, i) => `import * as Entry${i} from ${JSON.stringify(specifierOf(entry))}`),
+    usage,
+    `export type Entries = [${entries.map((_, i) => `typeof Entry${i}`).join(", ")}]`,
+    "",
+  ].join("\n")
+
+/** What a strict app's tsconfig says; the library's own `.d.ts` are checked like the app's code. */
+const strictTsconfig = {
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    skipLibCheck: false,
+    noEmit: true,
+  },
+  files: ["entries.ts"],
+}
+
+/** The repo's TypeScript, run in the app: modules and `@types` resolve from the app's node_modules alone. */
+const tsc = (cwd: string) =>
+  run(process.execPath, [join(rootDir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], cwd, 120_000)
+
+/** A redis client and a layer on it, typed: the Redis entry's types are ioredis's, not `any`. */
+const redisUsage = `
+import { Redis } from "ioredis"
+import type { Layer } from "effect"
+import type { Errors, Revocation } from "effect-iron-session"
+import { layerRedis, layerRedisConfig } from "effect-iron-session/Redis"
+export const fromClient: Layer.Layer<Revocation.Revocation, Errors.RevocationUnavailableError> = layerRedis({
+  client: new Redis({ lazyConnect: true }),
+})
+export const fromUrl = layerRedisConfig({ url: "redis://127.0.0.1:6379", timeout: "200 millis" })
+`
+
 describe.runIf(e2e)("installing the packed package into a fresh app", () => {
   let dir = ""
   let tarball = ""
@@ -195,6 +258,49 @@ describe.runIf(e2e)("installing the packed package into a fresh app", () => {
       expect(facadeNeedsEffect).toBe(false)
       expect(JSON.parse(succeeded(await node(folder, facadeScript)))).toEqual({ user: "ada" })
     })
+  })
+
+  // `@types/node` in each app: the facade's signatures take Node's
+  // `IncomingMessage`, as iron-session 9's do (and so does the root, through
+  // Testing). It is not a peer of ours; a Node app has it.
+  describe("typechecked by a strict app (strict, skipLibCheck: false, NodeNext)", () => {
+    const typechecks = async (name: string, installs: ReadonlyArray<string>, source: string) => {
+      const folder = app(name)
+      succeeded(await npm(folder, "install", tarball, "@types/node@20", ...installs))
+      writeFileSync(join(folder, "tsconfig.json"), JSON.stringify(strictTsconfig, null, 2))
+      writeFileSync(join(folder, "entries.ts"), source)
+      return folder
+    }
+
+    it("typechecks every entry that needs no optional peer with effect alone installed", async () => {
+      expect(entriesNeedingNoPeer).toEqual(
+        expect.arrayContaining([".", "./promise", "./Session", "./Seal", "./CookieStore", "./Revocation", "./Errors"]),
+      )
+      const folder = await typechecks("types-effect-alone", ["effect@3"], importing(entriesNeedingNoPeer))
+      for (const peer of ["@effect/platform", "ioredis", "next"])
+        expect(existsSync(join(folder, "node_modules", peer))).toBe(false)
+      succeeded(await tsc(folder))
+    }, 240_000)
+
+    it("typechecks effect-iron-session/promise without effect installed", async () => {
+      const folder = await typechecks("types-facade-alone", [], importing(["./promise"]))
+      expect(existsSync(join(folder, "node_modules", "effect"))).toBe(false)
+      succeeded(await tsc(folder))
+    }, 240_000)
+
+    it("typechecks effect-iron-session/Redis with ioredis, and without @effect/platform", async () => {
+      expect(entriesNeeding("ioredis")).toEqual(["./Redis"])
+      const folder = await typechecks("types-ioredis", ["effect@3", "ioredis@5"], importing(["./Redis"], redisUsage))
+      expect(existsSync(join(folder, "node_modules", "@effect", "platform"))).toBe(false)
+      succeeded(await tsc(folder))
+    }, 240_000)
+
+    it("typechecks the @effect/platform entries with @effect/platform, and without ioredis", async () => {
+      const entries = entriesNeeding("@effect/platform")
+      const folder = await typechecks("types-platform", ["effect@3", "@effect/platform@0.97"], importing(entries))
+      expect(existsSync(join(folder, "node_modules", "ioredis"))).toBe(false)
+      succeeded(await tsc(folder))
+    }, 240_000)
   })
 
   const runsOn = async (version: string) => {

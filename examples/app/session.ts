@@ -4,6 +4,7 @@
  */
 import { Config, ConfigError, Context, Data, Duration, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import { Flash, Revocation, Session } from "effect-iron-session"
+import { layerRedis } from "effect-iron-session/Redis"
 
 /**
  * The session's data: who you are and a counter. When you signed in, when it
@@ -131,7 +132,7 @@ export const RevocationLive: Layer.Layer<Revocation.Revocation, StartupError | C
       Option.match({
         onNone: () => Revocation.layerMemory,
         onSome: (url) =>
-          Revocation.layerRedis({ url }).pipe(
+          layerRedis({ url }).pipe(
             // The error's detail never holds the URL (which may hold a password).
             Layer.mapError(
               (error) =>
