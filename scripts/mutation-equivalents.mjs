@@ -50,9 +50,9 @@ export const equivalents = [
     replacements: ["true"],
     reason: "spans are made only by the Effect driver (internal.make), which the facade never builds.",
   },
-  // src/internal/session.ts
+  // src/internal/kernel/session.ts
   {
-    file: "src/internal/session.ts",
+    file: "src/internal/kernel/session.ts",
     code: "export const identity: Codec<unknown> = {",
     mutators: ["ObjectLiteral"],
     replacements: ["{}"],
@@ -60,7 +60,7 @@ export const equivalents = [
       "identity is only the facade's codec, and the facade never calls a codec: it reads and writes through openCookie and writeSealed with the data as it is; only the Effect driver (make) calls one, and Session.make always gives it a schema's.",
   },
   {
-    file: "src/internal/session.ts",
+    file: "src/internal/kernel/session.ts",
     code: "{ discard: true },",
     mutators: ["ObjectLiteral", "BooleanLiteral"],
     replacements: ["{}", "false"],
@@ -68,7 +68,7 @@ export const equivalents = [
       "the Effect.all in rejected is the left side of a zipRight, whose result is dropped: collecting its results in an array instead of discarding them changes nothing anyone sees.",
   },
   {
-    file: "src/internal/session.ts",
+    file: "src/internal/kernel/session.ts",
     code: "if (now !== undefined) {",
     mutators: ["BlockStatement"],
     replacements: ["{}"],
@@ -76,7 +76,7 @@ export const equivalents = [
       "the synchronous decoding in decoded is a fast path: without it the same data goes through codec.decode, the Effect form of the same schema, which gives the same value or the same SchemaMismatchError, and then the same revocation check.",
   },
   {
-    file: "src/internal/session.ts",
+    file: "src/internal/kernel/session.ts",
     code: "if (Exit.isExit(reading)) {",
     mutators: ["BlockStatement"],
     replacements: ["{}"],
@@ -84,7 +84,7 @@ export const equivalents = [
       "keeping a read decided at once as state.read is a fast path: without it the same Exit goes through the Deferred path below, which records the same outcome in state.read and hands it to every reader.",
   },
   {
-    file: "src/internal/session.ts",
+    file: "src/internal/kernel/session.ts",
     code: "if (encoded !== undefined) {",
     mutators: ["BlockStatement"],
     replacements: ["{}"],
@@ -92,7 +92,7 @@ export const equivalents = [
       "the synchronous encoding in write is a fast path: without it the value goes through codec.encode (the Effect form of the same schema, the same SchemaMismatchError) and writeSealed under iron.attempt, which sorts its errors with the same isSaveError as the catch here.",
   },
   {
-    file: "src/internal/session.ts",
+    file: "src/internal/kernel/session.ts",
     code: "if (!isPromise(done)) {",
     mutators: ["BlockStatement"],
     replacements: ["{}"],
@@ -100,17 +100,17 @@ export const equivalents = [
       "recording a synchronous write at once is a fast path: without it the byte count goes through iron.attempt, which succeeds with a value that is not a Promise as it is, and the same wrote records it.",
   },
   {
-    file: "src/internal/session.ts",
+    file: "src/internal/kernel/session.ts",
     code: "if (lifecycle?.refresh === undefined || record === undefined || Option.isNone(value)) return Exit.void",
     mutators: ["OptionalChaining"],
     replacements: ["lifecycle.refresh"],
     reason:
       "refreshed runs only as readOnce's tap, which is added only when lifecycle?.refresh is set: lifecycle is never undefined here.",
   },
-  // src/internal/iron.ts
+  // src/internal/kernel/iron.ts
   // isDataError became isTagged(...) in main: its mutants are now the three tag names.
   ...["BadSealError", "SealExpiredError", "UnserializableDataError"].map((tag) => ({
-    file: "src/internal/iron.ts",
+    file: "src/internal/kernel/iron.ts",
     after: "export const isDataError = ",
     code: `"${tag}",`,
     mutators: ["StringLiteral"],
@@ -118,16 +118,16 @@ export const equivalents = [
     reason: `isDataError is exported by iron.ts and imported nowhere: dead code, so no mutant of its tag ${tag} can make anything behave differently.`,
   })),
   {
-    file: "src/internal/iron.ts",
+    file: "src/internal/kernel/iron.ts",
     code: 'return { sealId: "1", sealSecret: secret, secrets: new Map([["1", secret]]), single: true }',
     mutators: ["ArrayDeclaration"],
     replacements: ["[]"],
     reason:
       "a single password's keyring is read through sealSecret only (secretFor answers sealSecret when single is true), so what its secrets map holds is never looked at.",
   },
-  // src/internal/crypto/node.ts
+  // src/internal/kernel/crypto/node.ts
   {
-    file: "src/internal/crypto/node.ts",
+    file: "src/internal/kernel/crypto/node.ts",
     after: "const getBuiltin = ",
     code: "} catch {",
     mutators: ["BlockStatement"],
@@ -136,7 +136,7 @@ export const equivalents = [
       "getBuiltin returns undefined when getBuiltinModule throws; an empty catch block makes the function end, which returns undefined too.",
   },
   {
-    file: "src/internal/crypto/node.ts",
+    file: "src/internal/kernel/crypto/node.ts",
     code: "return process?.getBuiltinModule?.(id)",
     mutators: ["OptionalChaining"],
     replacements: ["process?.getBuiltinModule(id)", "process.getBuiltinModule"],
@@ -144,7 +144,7 @@ export const equivalents = [
       "the call sits in a try whose catch answers undefined: without ?. a missing process or getBuiltinModule throws a TypeError there, which is caught and answered undefined, as ?. would.",
   },
   {
-    file: "src/internal/crypto/node.ts",
+    file: "src/internal/kernel/crypto/node.ts",
     code: 'cipher.update(text, "utf8")',
     mutators: ["StringLiteral"],
     replacements: ['""'],

@@ -3,9 +3,9 @@
  * `npm run mutation`: mutation testing of the core with StrykerJS (issue 14).
  *
  *   npm run mutation                                  every core file (stryker.config.mjs)
- *   npm run mutation -- src/internal/iron.ts          one file (or several)
+ *   npm run mutation -- src/internal/kernel/iron.ts          one file (or several)
  *   npm run mutation -- src/promise/index.ts:480-500  lines of a file (Stryker's mutation ranges)
- *   npm run mutation -- --concurrency 1 src/CookieStore.ts src/internal/cookie.ts
+ *   npm run mutation -- --concurrency 1 src/CookieStore.ts src/internal/kernel/cookie.ts
  *   npm run mutation -- --report                      the scores of the last run, without running
  *
  * 1. Stryker 10 needs Node 22 or later. On an older Node this takes Node 22
@@ -37,14 +37,14 @@ const REPORT = "reports/mutation/mutation.json"
 
 /** The groups issue 14 scores; a file not listed counts alone. */
 const GROUPS = [
-  ["src/internal/iron.ts"],
-  ["src/internal/session.ts"],
+  ["src/internal/kernel/iron.ts"],
+  ["src/internal/kernel/session.ts"],
   ["src/internal/engine.ts"],
-  ["src/internal/errors.ts"],
+  ["src/internal/kernel/errors.ts"],
   ["src/promise/index.ts"],
-  ["src/CookieStore.ts", "src/internal/cookie.ts"],
-  ["src/internal/crypto/node.ts"],
-  ["src/internal/crypto/web.ts"],
+  ["src/CookieStore.ts", "src/internal/kernel/cookie.ts"],
+  ["src/internal/kernel/crypto/node.ts"],
+  ["src/internal/kernel/crypto/web.ts"],
 ]
 
 const fail = (message) => {

@@ -31,8 +31,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { CookieNotWritableError, InvalidOptionError, NotWritableReason } from "./Errors.js"
-import * as internal from "./internal/cookie.js"
 import * as bridge from "./internal/effect.js"
+import * as internal from "./internal/kernel/cookie.js"
 
 /**
  * `Set-Cookie` options for the Effect API, in `@effect/platform`'s shape

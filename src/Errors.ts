@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import * as kernel from "./internal/errors.js"
+import * as kernel from "./internal/kernel/errors.js"
 
 /**
  * Why a seal was refused.

@@ -57,7 +57,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as CookieStore from "./CookieStore.js"
-import * as Cookie from "./internal/cookie.js"
+import * as Cookie from "./internal/kernel/cookie.js"
 import type * as Session from "./Session.js"
 
 /** A `Set-Cookie` in `@effect/platform`'s shape: `maxAge` a Duration, `sameSite` a string. */

@@ -45,11 +45,11 @@ import type {
   UnserializableDataError,
 } from "./Errors.js"
 import { type Configurable, configured } from "./internal/config.js"
-import { nodeCrypto } from "./internal/crypto/node.js"
-import type { IronCrypto } from "./internal/crypto/types.js"
-import { webCrypto } from "./internal/crypto/web.js"
 import * as bridge from "./internal/effect.js"
-import * as iron from "./internal/iron.js"
+import { nodeCrypto } from "./internal/kernel/crypto/node.js"
+import type { IronCrypto } from "./internal/kernel/crypto/types.js"
+import { webCrypto } from "./internal/kernel/crypto/web.js"
+import * as iron from "./internal/kernel/iron.js"
 import { mismatch } from "./internal/schema.js"
 
 /**

@@ -7,7 +7,7 @@ import {
   RequestCookiesAdapter,
 } from "next/dist/server/web/spec-extension/adapters/request-cookies.js"
 import { NextRequest, NextResponse } from "next/server.js"
-import * as Cookie from "../src/internal/cookie.js"
+import * as Cookie from "../src/internal/kernel/cookie.js"
 import { withServer } from "./helpers/server.js"
 
 const options: CookieStore.CookieOptions = {

@@ -16,7 +16,7 @@ import { Config, ConfigProvider, Context, Effect, Either, Layer, Option, Schema 
 import { Session } from "effect-iron-session"
 import * as HttpSession from "effect-iron-session/HttpSession"
 import fc from "fast-check"
-import { TOKEN } from "../src/internal/cookie.js"
+import { TOKEN } from "../src/internal/kernel/cookie.js"
 import { cookieHeaderFrom } from "./helpers/server.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"

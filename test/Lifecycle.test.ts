@@ -23,9 +23,9 @@ import { type CookieStore, Errors, Revocation, Seal, Session } from "effect-iron
 import * as facade from "effect-iron-session/promise"
 import { layerRedis } from "effect-iron-session/Redis"
 import * as ironSession from "iron-session"
-import type { IronCrypto } from "../src/internal/crypto/types.js"
 import { metrics } from "../src/internal/engine.js"
-import * as iron from "../src/internal/iron.js"
+import type { IronCrypto } from "../src/internal/kernel/crypto/types.js"
+import * as iron from "../src/internal/kernel/iron.js"
 import { type RedisServer, redisServerAvailable, startRedisServer } from "./helpers/redis.js"
 import { request, value } from "./helpers/request.js"
 

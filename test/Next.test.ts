@@ -23,7 +23,7 @@ import {
 } from "next/dist/server/web/spec-extension/adapters/request-cookies.js"
 import { redirect } from "next/navigation.js"
 import { NextRequest } from "next/server.js"
-import { isNextReadOnlyError, isNextReadOnlyStore } from "../src/internal/cookie.js"
+import { isNextReadOnlyError, isNextReadOnlyStore } from "../src/internal/kernel/cookie.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
 const thisFile = "test/Next.test.ts"

@@ -10,7 +10,7 @@ import { Duration, Effect, Either, Layer, Option, Redacted, Schema, TestClock } 
 import { CookieStore, Errors, Flash, Revocation, Seal, Session } from "effect-iron-session"
 import * as facade from "effect-iron-session/promise"
 import * as ironSession from "iron-session"
-import type { IronCrypto } from "../src/internal/crypto/types.js"
+import type { IronCrypto } from "../src/internal/kernel/crypto/types.js"
 import { request, value } from "./helpers/request.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"

@@ -16,8 +16,8 @@ import {
   Tracer,
 } from "effect"
 import { CookieStore, Seal, Session } from "effect-iron-session"
-import { nodeCrypto } from "../src/internal/crypto/node.js"
-import type { IronCrypto } from "../src/internal/crypto/types.js"
+import { nodeCrypto } from "../src/internal/kernel/crypto/node.js"
+import type { IronCrypto } from "../src/internal/kernel/crypto/types.js"
 import { request, value } from "./helpers/request.js"
 import { cookieHeaderFrom, withServer } from "./helpers/server.js"
 

@@ -13,11 +13,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Errors from "../Errors.js"
-import type * as Cookie from "./cookie.js"
-import type { IronCrypto } from "./crypto/types.js"
-import type { Fields, Tag } from "./errors.js"
-import * as kernel from "./errors.js"
-import * as iron from "./iron.js"
+import type * as Cookie from "./kernel/cookie.js"
+import type { IronCrypto } from "./kernel/crypto/types.js"
+import type { Fields, Tag } from "./kernel/errors.js"
+import * as kernel from "./kernel/errors.js"
+import * as iron from "./kernel/iron.js"
 
 /** The Effect API's class for each tag. */
 const classes = {

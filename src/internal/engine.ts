@@ -34,11 +34,11 @@ import {
   type UnserializableDataError,
 } from "../Errors.js"
 import type { Revocation } from "../Revocation.js"
-import type * as Cookie from "./cookie.js"
-import type { IronCrypto } from "./crypto/types.js"
 import { attempt, fromKernel, isKernelError, revealPassword, ttlMillis } from "./effect.js"
-import { isTagged } from "./errors.js"
-import type * as iron from "./iron.js"
+import type * as Cookie from "./kernel/cookie.js"
+import type { IronCrypto } from "./kernel/crypto/types.js"
+import { isTagged } from "./kernel/errors.js"
+import type * as iron from "./kernel/iron.js"
 import {
   checkWritable,
   destroyCookies,
@@ -51,7 +51,7 @@ import {
   resolve as resolveRules,
   revokedUntil,
   writeSealed,
-} from "./session.js"
+} from "./kernel/session.js"
 
 /** Why a cookie was not used. */
 export type InvalidCookieError =

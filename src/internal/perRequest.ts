@@ -9,7 +9,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
 import * as CookieStore from "../CookieStore.js"
-import { cookiesOf } from "./cookie.js"
+import { cookiesOf } from "./kernel/cookie.js"
 
 export interface Once<A, E> {
   /** Runs the work for this request, or waits for the run already started (concurrent callers included). */

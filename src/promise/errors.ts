@@ -6,8 +6,8 @@
  *
  * @internal
  */
-import type * as Errors from "../internal/errors.js"
-import { formatPath } from "../internal/errors.js"
+import type * as Errors from "../internal/kernel/errors.js"
+import { formatPath } from "../internal/kernel/errors.js"
 
 type Known =
   | Errors.PasswordTooShortError

@@ -22,18 +22,18 @@
  * @since 0.1.0
  */
 import type { SetCookie } from "cookie"
-import * as Cookie from "../internal/cookie.js"
-import { nodeCrypto } from "../internal/crypto/node.js"
-import { webCrypto } from "../internal/crypto/web.js"
+import * as Cookie from "../internal/kernel/cookie.js"
+import { nodeCrypto } from "../internal/kernel/crypto/node.js"
+import { webCrypto } from "../internal/kernel/crypto/web.js"
 import {
   type BadSealError,
   CookieNotWritableError,
   isTagged,
   type OptionsError,
   type SealExpiredError,
-} from "../internal/errors.js"
-import * as iron from "../internal/iron.js"
-import * as internal from "../internal/session.js"
+} from "../internal/kernel/errors.js"
+import * as iron from "../internal/kernel/iron.js"
+import * as internal from "../internal/kernel/session.js"
 import { rethrow, toError } from "./errors.js"
 import type { IncomingMessage, ServerResponse } from "./nodeTypes.js"
 

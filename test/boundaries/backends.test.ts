@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module"
 import { afterEach, describe, expect, it, vi } from "@effect/vitest"
-import type { IronCrypto } from "../../src/internal/crypto/types.js"
+import type { IronCrypto } from "../../src/internal/kernel/crypto/types.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
 const nodeCryptoModule = createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto")
@@ -15,7 +15,7 @@ const realGetBuiltinModule = process.getBuiltinModule
 /** The Node backend as a fresh load of its module sees the runtime now. */
 const loadNodeBackend = async (): Promise<IronCrypto | undefined> => {
   vi.resetModules()
-  return (await import("../../src/internal/crypto/node.js")).nodeCrypto
+  return (await import("../../src/internal/kernel/crypto/node.js")).nodeCrypto
 }
 
 /** A runtime whose `process.getBuiltinModule` is `replacement` while `f` loads the backend. */
@@ -114,14 +114,14 @@ describe("the seal's random parts, on both backends", () => {
       return array
     }) as never)
     vi.resetModules()
-    await expectParts((await import("../../src/internal/crypto/web.js")).webCrypto)
+    await expectParts((await import("../../src/internal/kernel/crypto/web.js")).webCrypto)
   })
 })
 
 describe("the Web Crypto backend's imported passwords", () => {
   it("keeps the keys of 16 passwords, dropping the oldest for a 17th", async () => {
     vi.resetModules()
-    const { webCrypto } = await import("../../src/internal/crypto/web.js")
+    const { webCrypto } = await import("../../src/internal/kernel/crypto/web.js")
     const importKey = vi.spyOn(globalThis.crypto.subtle, "importKey")
     const passwords = Array.from({ length: 17 }, (_, i) => `${password}-${i}`)
     for (const secret of passwords.slice(0, 16)) await webCrypto.seal("{}", "1", secret, "")

@@ -27,8 +27,8 @@ import {
   Tracer,
 } from "effect"
 import { CookieStore, Errors, Revocation, Seal, Session } from "effect-iron-session"
-import type { IronCrypto } from "../../src/internal/crypto/types.js"
-import * as iron from "../../src/internal/iron.js"
+import type { IronCrypto } from "../../src/internal/kernel/crypto/types.js"
+import * as iron from "../../src/internal/kernel/iron.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
 const start = Date.parse("2026-11-27T10:00:00Z")

@@ -8,8 +8,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Layer, Option, Redacted, Schema, TestClock } from "effect"
 import { CookieStore, Seal, Session } from "effect-iron-session"
-import type { IronCrypto } from "../../src/internal/crypto/types.js"
-import { webCrypto } from "../../src/internal/crypto/web.js"
+import type { IronCrypto } from "../../src/internal/kernel/crypto/types.js"
+import { webCrypto } from "../../src/internal/kernel/crypto/web.js"
 
 const password = "a-password-that-is-at-least-32-characters-long"
 const exactly32 = "0123456789abcdefghijklmnopqrstuv"
