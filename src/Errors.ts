@@ -14,8 +14,35 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as kernel from "./internal/kernel/errors.js"
+
+/**
+ * The class of one tag: a `Data.TaggedError` with the kernel's fields, whose
+ * message is the kernel's (computed from the fields). Some hosts assign
+ * `error.message` when they log an error (Next.js's development server
+ * prefixes it); the setter lets that replace the message of that one error,
+ * as on a plain `Error`, where a getter alone would throw.
+ */
+const Tagged = <T extends kernel.Tag>(
+  tag: T,
+): (new (
+  args: kernel.Fields[T],
+) => Cause.YieldableError & { readonly _tag: T } & Readonly<kernel.Fields[T]>) => {
+  const message = kernel.messages[tag] as (fields: kernel.Fields[T]) => string
+  // Not generic here (a base class must have known members); the signature above gives each tag its type.
+  const Base = Data.TaggedError(tag) as unknown as new (args: object) => Cause.YieldableError
+  class TaggedError extends Base {
+    override get message(): string {
+      return message(this as unknown as kernel.Fields[T])
+    }
+    override set message(value: string) {
+      kernel.overrideMessage(this, value)
+    }
+  }
+  return TaggedError as never
+}
 
 /**
  * Why a seal was refused.
@@ -50,16 +77,7 @@ export type BadSealReason = kernel.BadSealReason
  * @since 0.1.0
  * @category errors
  */
-export class PasswordTooShortError extends Data.TaggedError("PasswordTooShortError")<
-  kernel.Fields["PasswordTooShortError"]
-> {
-  override get message(): string {
-    return kernel.messages.PasswordTooShortError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class PasswordTooShortError extends Tagged("PasswordTooShortError") {}
 
 /**
  * The password option has the wrong shape: an empty map, a non-integer id, or
@@ -68,16 +86,7 @@ export class PasswordTooShortError extends Data.TaggedError("PasswordTooShortErr
  * @since 0.1.0
  * @category errors
  */
-export class InvalidPasswordError extends Data.TaggedError("InvalidPasswordError")<
-  kernel.Fields["InvalidPasswordError"]
-> {
-  override get message(): string {
-    return kernel.messages.InvalidPasswordError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class InvalidPasswordError extends Tagged("InvalidPasswordError") {}
 
 /**
  * An option has a value that cannot work (a zero ttl, an unparsable duration,
@@ -86,14 +95,7 @@ export class InvalidPasswordError extends Data.TaggedError("InvalidPasswordError
  * @since 0.1.0
  * @category errors
  */
-export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<kernel.Fields["InvalidOptionError"]> {
-  override get message(): string {
-    return kernel.messages.InvalidOptionError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class InvalidOptionError extends Tagged("InvalidOptionError") {}
 
 /**
  * A required option is missing (no cookie name, no password, an empty password).
@@ -101,14 +103,7 @@ export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<k
  * @since 0.1.0
  * @category errors
  */
-export class MissingOptionError extends Data.TaggedError("MissingOptionError")<kernel.Fields["MissingOptionError"]> {
-  override get message(): string {
-    return kernel.messages.MissingOptionError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class MissingOptionError extends Tagged("MissingOptionError") {}
 
 /**
  * The seal is past its expiration (with iron's 60-second allowance for clock
@@ -122,14 +117,7 @@ export class MissingOptionError extends Data.TaggedError("MissingOptionError")<k
  * @since 0.1.0
  * @category errors
  */
-export class SealExpiredError extends Data.TaggedError("SealExpiredError")<kernel.Fields["SealExpiredError"]> {
-  override get message(): string {
-    return kernel.messages.SealExpiredError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class SealExpiredError extends Tagged("SealExpiredError") {}
 
 /**
  * The seal could not be opened. `reason` says why; see {@link BadSealReason}.
@@ -137,14 +125,7 @@ export class SealExpiredError extends Data.TaggedError("SealExpiredError")<kerne
  * @since 0.1.0
  * @category errors
  */
-export class BadSealError extends Data.TaggedError("BadSealError")<kernel.Fields["BadSealError"]> {
-  override get message(): string {
-    return kernel.messages.BadSealError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class BadSealError extends Tagged("BadSealError") {}
 
 /**
  * A path inside a value, as keys and array indices.
@@ -165,19 +146,10 @@ export const formatPath: (path: DataPath, root?: string) => string = kernel.form
  * @since 0.1.0
  * @category errors
  */
-export class UnserializableDataError extends Data.TaggedError("UnserializableDataError")<
-  kernel.Fields["UnserializableDataError"]
-> {
+export class UnserializableDataError extends Tagged("UnserializableDataError") {
   /** Where and what, from a root name: `session.lastSeen is a Date`. */
   describe(root = "data"): string {
     return kernel.describeUnserializable(this, root)
-  }
-
-  override get message(): string {
-    return kernel.messages.UnserializableDataError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
   }
 }
 
@@ -198,14 +170,7 @@ export type SchemaIssue = kernel.SchemaIssue
  * @since 0.1.0
  * @category errors
  */
-export class SchemaMismatchError extends Data.TaggedError("SchemaMismatchError")<kernel.Fields["SchemaMismatchError"]> {
-  override get message(): string {
-    return kernel.messages.SchemaMismatchError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class SchemaMismatchError extends Tagged("SchemaMismatchError") {}
 
 /**
  * A cookie (or the session split across chunks) is over the browser's 4096-byte
@@ -214,14 +179,7 @@ export class SchemaMismatchError extends Data.TaggedError("SchemaMismatchError")
  * @since 0.1.0
  * @category errors
  */
-export class CookieTooLargeError extends Data.TaggedError("CookieTooLargeError")<kernel.Fields["CookieTooLargeError"]> {
-  override get message(): string {
-    return kernel.messages.CookieTooLargeError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class CookieTooLargeError extends Tagged("CookieTooLargeError") {}
 
 /**
  * Why a cookie can no longer be written.
@@ -244,16 +202,7 @@ export type NotWritableReason = kernel.NotWritableReason
  * @since 0.1.0
  * @category errors
  */
-export class CookieNotWritableError extends Data.TaggedError("CookieNotWritableError")<
-  kernel.Fields["CookieNotWritableError"]
-> {
-  override get message(): string {
-    return kernel.messages.CookieNotWritableError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class CookieNotWritableError extends Tagged("CookieNotWritableError") {}
 
 /**
  * The session was destroyed in this request, and data was written back into it
@@ -262,16 +211,7 @@ export class CookieNotWritableError extends Data.TaggedError("CookieNotWritableE
  * @since 0.1.0
  * @category errors
  */
-export class SessionDestroyedError extends Data.TaggedError("SessionDestroyedError")<
-  kernel.Fields["SessionDestroyedError"]
-> {
-  override get message(): string {
-    return kernel.messages.SessionDestroyedError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class SessionDestroyedError extends Tagged("SessionDestroyedError") {}
 
 /**
  * A rolling session ended: `idle`, no request wrote it within its idle
@@ -281,14 +221,7 @@ export class SessionDestroyedError extends Data.TaggedError("SessionDestroyedErr
  * @since 0.1.0
  * @category errors
  */
-export class SessionExpiredError extends Data.TaggedError("SessionExpiredError")<kernel.Fields["SessionExpiredError"]> {
-  override get message(): string {
-    return kernel.messages.SessionExpiredError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class SessionExpiredError extends Tagged("SessionExpiredError") {}
 
 /**
  * The session was revoked: by its id (`session`: signed out, or replaced by
@@ -298,14 +231,7 @@ export class SessionExpiredError extends Data.TaggedError("SessionExpiredError")
  * @since 0.1.0
  * @category errors
  */
-export class SessionRevokedError extends Data.TaggedError("SessionRevokedError")<kernel.Fields["SessionRevokedError"]> {
-  override get message(): string {
-    return kernel.messages.SessionRevokedError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class SessionRevokedError extends Tagged("SessionRevokedError") {}
 
 /**
  * The revocation store could not be reached. Under the default `fail-closed`
@@ -315,16 +241,7 @@ export class SessionRevokedError extends Data.TaggedError("SessionRevokedError")
  * @since 0.1.0
  * @category errors
  */
-export class RevocationUnavailableError extends Data.TaggedError("RevocationUnavailableError")<
-  kernel.Fields["RevocationUnavailableError"]
-> {
-  override get message(): string {
-    return kernel.messages.RevocationUnavailableError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class RevocationUnavailableError extends Tagged("RevocationUnavailableError") {}
 
 /**
  * The session is valid, but the user signed in longer ago than a sensitive
@@ -334,16 +251,7 @@ export class RevocationUnavailableError extends Data.TaggedError("RevocationUnav
  * @since 0.1.0
  * @category errors
  */
-export class SessionNotFreshError extends Data.TaggedError("SessionNotFreshError")<
-  kernel.Fields["SessionNotFreshError"]
-> {
-  override get message(): string {
-    return kernel.messages.SessionNotFreshError(this)
-  }
-  override set message(value: string) {
-    kernel.overrideMessage(this, value)
-  }
-}
+export class SessionNotFreshError extends Tagged("SessionNotFreshError") {}
 
 /**
  * Errors raised while checking a password option.
