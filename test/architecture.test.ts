@@ -41,6 +41,7 @@ describe("the layers", () => {
   it("the kernel is found: its files are the ones ARCHITECTURE.md names", () => {
     expect(kernel.sort()).toEqual(
       [
+        "src/internal/kernel/base64url.ts",
         "src/internal/kernel/cookie.ts",
         "src/internal/kernel/crypto/node.ts",
         "src/internal/kernel/crypto/types.ts",

@@ -7,7 +7,7 @@
  * @internal
  */
 import type * as Errors from "../internal/kernel/errors.js"
-import { formatPath } from "../internal/kernel/errors.js"
+import { formatPath, TAGS } from "../internal/kernel/errors.js"
 
 type Known =
   | Errors.PasswordTooShortError
@@ -103,25 +103,11 @@ const messageOf = (error: Known): string => {
 /** The plain `Error` for a typed failure, with the tagged error as its `cause`. */
 export const toError = (error: Known): Error => new Error(messageOf(error), { cause: error })
 
-const known = new Set([
-  "PasswordTooShortError",
-  "InvalidPasswordError",
-  "InvalidOptionError",
-  "MissingOptionError",
-  "UnserializableDataError",
-  "CookieTooLargeError",
-  "CookieNotWritableError",
-  "SessionDestroyedError",
-  "SealExpiredError",
-  "BadSealError",
-  "SchemaMismatchError",
-])
-
 /**
  * What to throw for something the library threw: its tagged errors as
  * iron-session's `Error`s, anything else (a custom jar's own error, a throwing
  * `onUnsealError`) as it was.
  */
 export const rethrow = (error: unknown): never => {
-  throw error instanceof Error && known.has((error as { _tag?: string })._tag ?? "") ? toError(error as Known) : error
+  throw error instanceof Error && TAGS.has((error as { _tag?: string })._tag ?? "") ? toError(error as Known) : error
 }

@@ -9,6 +9,7 @@
  *
  * @internal
  */
+import { toBase64Url } from "./base64url.js"
 import * as Cookie from "./cookie.js"
 import type { IronCrypto } from "./crypto/types.js"
 import {
@@ -457,9 +458,4 @@ export const destroyCookies = (config: Resolved, state: { destroyed: boolean }, 
 }
 
 /** 16 random bytes, base64url: a session id nobody can guess. */
-export const newId = (): string => {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16))
-  let binary = ""
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
-}
+export const newId = (): string => toBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)))

@@ -1,3 +1,4 @@
+import { fromBase64Url, toBase64Url } from "../base64url.js"
 import { type IronCrypto, IV_BYTES, MAC_PREFIX, OpenFailure, SALT_BYTES } from "./types.js"
 
 /**
@@ -22,26 +23,6 @@ const hex = (bytes: Uint8Array): string => {
   let out = ""
   for (const byte of bytes) out += HEX[byte]
   return out
-}
-
-/*
- * base64url through the runtime's own btoa/atob (native in every runtime this
- * backend serves): a JavaScript loop over the bytes costs more than the rest of
- * an unseal in an isolate whose Web Crypto is native. Seals are at most a few
- * kilobytes, so the binary string is small.
- */
-const toBase64Url = (bytes: Uint8Array): string => {
-  let binary = ""
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i] as number)
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
-}
-
-/** The bytes of a base64url string already checked to be one (see `iron.ts`). */
-const fromBase64Url = (text: string): Uint8Array<ArrayBuffer> => {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"))
-  const bytes = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-  return bytes
 }
 
 /** `crypto.subtle`, looked up when first used: some runtimes set it up after the module loads. */
