@@ -3,8 +3,9 @@
  * stryker.config.mjs): the suites that exercise the core in-process. Left out
  * are the ones that test the built package or the world around it (dist/,
  * Bun/Deno/workerd, a browser, a Next.js build, npm install, the README's
- * snippets, the benchmark floor) and the type-level suites: they do not load
- * the mutated sources, or take minutes per run, and `npm test` runs them.
+ * snippets and the JSDoc's examples, the benchmark floor) and the type-level
+ * suites: they do not load the mutated sources, or take minutes per run, and
+ * `npm test` runs them.
  */
 import { relative } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -61,6 +62,7 @@ export default defineConfig({
       "test/bench.test.ts",
       "test/examples.test.ts",
       "test/install.test.ts",
+      "test/jsdoc.test.ts",
       "test/package.test.ts",
       "test/readme.test.ts",
       "test/runtimes.test.ts",

@@ -165,7 +165,7 @@ export interface RouteOptions<E> {
  *
  * @example
  * ```ts
- * import { Config, Data, Effect, Option, Schema } from "effect"
+ * import { Config, Data, Effect, Schema } from "effect"
  * import { Session } from "effect-iron-session"
  * import * as Next from "effect-iron-session/Next"
  *
@@ -231,7 +231,7 @@ export const route = <R, ER, E, Req extends Request = Request, Ctx = unknown>(
  *
  * @example
  * ```ts
- * import { Config, Effect, Option, Schema } from "effect"
+ * import { Config, Option, Schema } from "effect"
  * import { Session } from "effect-iron-session"
  * import * as Next from "effect-iron-session/Next"
  *

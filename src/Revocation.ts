@@ -137,7 +137,7 @@ export const Revocation: Context.Reference<Revocation, Revocation> = Context.Ref
  *
  * @example
  * ```ts
- * import { Effect, Metric } from "effect"
+ * import { Metric } from "effect"
  * import { Revocation } from "effect-iron-session"
  *
  * const unavailable = Metric.value(

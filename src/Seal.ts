@@ -337,7 +337,6 @@ export const layerConfig = (options: {
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
  * import { Seal } from "effect-iron-session"
  *
  * const link = Seal.seal({ email: "ada@example.com" }, { password: process.env.LINK_PASSWORD!, ttl: "15 minutes" })

@@ -514,7 +514,7 @@ export interface TagClass<Self, Id extends string, A, E> extends Context.TagClas
  *
  * @example
  * ```ts
- * import { Config, Effect, Schema } from "effect"
+ * import { Config, Schema } from "effect"
  * import { Session } from "effect-iron-session"
  *
  * class Cart extends Session.Tag<Cart>()("app/Cart", {

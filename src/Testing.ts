@@ -245,7 +245,7 @@ const isMap = (u: unknown): u is ReadonlyMap<string, string> => u instanceof Map
  * @example
  * ```ts
  * import { expect, it } from "@effect/vitest"
- * import { Config, Effect, Option, Schema } from "effect"
+ * import { Config, Effect, Schema } from "effect"
  * import { Session, Testing } from "effect-iron-session"
  *
  * class Auth extends Session.Tag<Auth>()("app/Auth", {

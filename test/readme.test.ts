@@ -26,61 +26,30 @@
  * directory is the repository. An unknown directive, or a marker that is not
  * followed by a TypeScript block, fails the test rather than being ignored.
  */
-import { execFile, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { join, relative, resolve } from "node:path"
-import { fileURLToPath } from "node:url"
+import { join, relative } from "node:path"
 import { beforeAll, describe, expect, it } from "@effect/vitest"
 import { freePort } from "./helpers/net.js"
+import { type Diagnostic, type Directives, parseDirectives, rootDir, typecheckSnippets } from "./helpers/snippets.js"
 
-const rootDir = fileURLToPath(new URL("../", import.meta.url))
 const outDir = join(rootDir, "test-results", "readme")
 const require = createRequire(import.meta.url)
 const password = "a-readme-snippet-password-of-at-least-32-characters"
-const defaultTimeout = 30
 
-interface Block {
+interface Block extends Directives {
   /** The README line of the opening fence; the block's first line is the next one. */
   readonly line: number
   readonly extension: "ts" | "tsx"
   readonly code: string
   readonly hash: string
-  readonly skip: string | undefined
-  readonly run: boolean
-  readonly expectText: string | undefined
-  readonly timeout: number
-  readonly problems: ReadonlyArray<string>
 }
 
 const MARKER = /^\s*<!--\s*snippet:(.*?)-->\s*$/
 const FENCE = /^\s*(`{3,}|~{3,})\s*([^\s`]*)/
 const LANGUAGES: Record<string, Block["extension"]> = { ts: "ts", typescript: "ts", mts: "ts", tsx: "tsx" }
-
-const parseMarker = (text: string) => {
-  const directives = {
-    skip: undefined as string | undefined,
-    run: false,
-    expectText: undefined as string | undefined,
-    timeout: defaultTimeout,
-    problems: [] as Array<string>,
-  }
-  for (const [part = ""] of text.matchAll(/(?:[^,"]|"[^"]*")+/g)) {
-    const directive = part.trim()
-    const skip = /^skip\b\s*[:(—-]?\s*(.*?)\)?$/.exec(directive)
-    const expectText = /^expect\s+"([^"]+)"$/.exec(directive)
-    const timeout = /^timeout\s+(\d+)\s*s$/.exec(directive)
-    if (skip) directives.skip = skip[1] || "no reason given"
-    else if (directive === "run") directives.run = true
-    else if (expectText) {
-      directives.run = true
-      directives.expectText = expectText[1]
-    } else if (timeout) directives.timeout = Number(timeout[1])
-    else directives.problems.push(`unknown snippet directive "${directive}" (skip, run, expect "text", timeout Ns)`)
-  }
-  return directives
-}
 
 /** The TypeScript blocks of a Markdown file, with their markers, and the markers that mark nothing. */
 const parse = (markdown: string) => {
@@ -116,7 +85,7 @@ const parse = (markdown: string) => {
         extension,
         code,
         hash: createHash("sha256").update(code).digest("hex").slice(0, 12),
-        ...parseMarker(pending?.text ?? ""),
+        ...parseDirectives(pending?.text ?? ""),
       })
     } else if (pending) strayMarkers.push(pending.line)
     pending = undefined
@@ -139,33 +108,6 @@ const readme = readFileSync(join(rootDir, "README.md"), "utf8")
 const { blocks, strayMarkers } = parse(readme)
 const fileOf = (block: Block) => join(outDir, `readme-${block.line + 1}.${block.extension}`)
 const checked = blocks.filter((block) => block.skip === undefined)
-
-interface Diagnostic {
-  readonly file: string
-  readonly line: number
-  readonly column: number
-  readonly text: string
-}
-
-/** tsc's diagnostics, one `file(line,col): error TSxxxx: …` per entry (continuation lines kept). */
-const parseDiagnostics = (output: string): Array<Diagnostic> => {
-  const diagnostics: Array<Diagnostic> = []
-  for (const text of output.split("\n")) {
-    const match = /^(.+?)\((\d+),(\d+)\): (error .*)$/.exec(text)
-    if (match) {
-      diagnostics.push({
-        file: resolve(rootDir, match[1] ?? ""),
-        line: Number(match[2]),
-        column: Number(match[3]),
-        text: match[4] ?? "",
-      })
-    } else if (text.trim() !== "") {
-      const last = diagnostics.pop()
-      diagnostics.push(last ? { ...last, text: `${last.text}\n${text}` } : { file: "", line: 0, column: 0, text })
-    }
-  }
-  return diagnostics
-}
 
 /** Runs a block with tsx; resolves with what it printed, rejects with why it failed. */
 const runBlock = async (block: Block): Promise<string> => {
@@ -228,31 +170,10 @@ describe("README.md", () => {
   let diagnostics: Array<Diagnostic> = []
 
   beforeAll(async () => {
-    rmSync(outDir, { recursive: true, force: true })
-    mkdirSync(outDir, { recursive: true })
-    for (const block of checked) {
-      // `export {}` makes every block a module of its own, so that two blocks may declare the same names.
-      writeFileSync(fileOf(block), `${block.code}\nexport {}\n`)
-    }
-    writeFileSync(
-      join(outDir, "tsconfig.json"),
-      JSON.stringify({
-        extends: "../../tsconfig.json",
-        compilerOptions: { noEmit: true, jsx: "react-jsx" },
-        include: ["*.ts", "*.tsx"],
-      }),
+    diagnostics = await typecheckSnippets(
+      outDir,
+      checked.map((block) => ({ file: fileOf(block), code: block.code })),
     )
-    if (checked.length === 0) return
-    const output = await new Promise<string>((resolve) => {
-      execFile(
-        process.execPath,
-        [require.resolve("typescript/bin/tsc"), "-p", join(outDir, "tsconfig.json"), "--pretty", "false"],
-        { cwd: rootDir, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) =>
-          resolve(`${stdout}${stderr}${error?.killed ? "\nerror tsc: killed after 120 s" : ""}`),
-      )
-    })
-    diagnostics = parseDiagnostics(output)
   }, 180_000)
 
   it("has TypeScript blocks, and every snippet marker stands right before one and says what it means", () => {
