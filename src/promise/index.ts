@@ -13,11 +13,12 @@
  * iron-session. The facade only translates: options in, plain `Error`s with
  * iron-session's phrases out.
  *
- * The published build of this entry is one pre-bundled file with the parts of
- * `effect` it uses inside, so it loads fast at cold start and does not need
- * `effect` installed. Nothing of Effect crosses its API: Promises and plain
- * `Error`s in and out (a thrown error's `cause` is the library's tagged
- * error; match it by `_tag`, not with `instanceof`).
+ * It is built on the kernel alone (`src/internal/kernel/`), which imports
+ * nothing from `effect`; the published build of this entry is one pre-bundled
+ * file with the `cookie` package inside, so it loads fast at cold start and
+ * needs nothing installed beside it. Promises and plain `Error`s in and out
+ * (a thrown error's `cause` is the kernel's error, with its `_tag` and
+ * fields; match it by `_tag`, not with `instanceof`).
  *
  * @since 0.1.0
  */
@@ -177,10 +178,6 @@ export interface NextRequestCookies {
 export interface NextResponseCookies {
   set: (name: string, value: string, options: Partial<ResponseCookie>) => unknown
 }
-
-/**
- * The one runtime of the facade, built on first use and kept for the module's
- * life: building it per call would cost a layer build per request.
 
 /** The crypto the facade runs on: `node:crypto` where the runtime has it, Web Crypto elsewhere. */
 const crypto = nodeCrypto ?? webCrypto
