@@ -10,7 +10,11 @@
  * (`test/package.test.ts` checks its inputs), and Promises and plain `Error`s
  * are all that cross its API. Its `.d.ts` is the one `tsc` wrote, which refers
  * to no Effect type.
+ *
+ * Then the bin (`dist/cli.js`, from `src/cli.ts`, whose shebang `tsc` keeps)
+ * is marked executable.
  */
+import { chmodSync } from "node:fs"
 import { build } from "esbuild"
 
 await build({
@@ -30,3 +34,7 @@ await build({
   // bundle needs no such mapping.
   tsconfigRaw: { compilerOptions: {} },
 })
+
+// The bin runs through its shebang from a checkout too (npm marks it
+// executable when it installs the package, tsc does not).
+chmodSync("dist/cli.js", 0o755)

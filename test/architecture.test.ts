@@ -1,7 +1,7 @@
 /**
  * The import rules of ARCHITECTURE.md, read from the sources: the kernel
  * imports nothing from `effect` and nothing outside itself, and the Promise
- * facade stands on the kernel alone. A rule broken here is a facade that
+ * facade and the command-line tool stand on the kernel alone. A rule broken here is a facade that
  * carries Effect again, or a rule that lives in one face only.
  */
 import { readdirSync, readFileSync } from "node:fs"
@@ -36,6 +36,8 @@ const importsOf = (file: string): Array<string> => {
 
 const kernel = sourcesUnder("src/internal/kernel")
 const facade = sourcesUnder("src/promise")
+/** The command-line tool: its entry and its work, standing on the kernel alone like the facade. */
+const cli = ["src/cli.ts", "src/internal/cli.ts"]
 
 describe("the layers", () => {
   it("the kernel is found: its files are the ones ARCHITECTURE.md names", () => {
@@ -71,6 +73,18 @@ describe("the layers", () => {
           target.startsWith("src/promise/") ||
           target === "cookie" ||
           target === "node:http"
+        ),
+    )
+    expect(outside).toEqual([])
+  })
+
+  it.each(cli)("%s imports only the kernel, itself and node:util and node:fs", (file) => {
+    const outside = importsOf(file).filter(
+      (target) =>
+        !(
+          target.startsWith("src/internal/kernel/") ||
+          cli.includes(target) ||
+          (file === "src/internal/cli.ts" && (target === "node:util" || target === "node:fs"))
         ),
     )
     expect(outside).toEqual([])

@@ -15,6 +15,7 @@ interface PackageJson {
   readonly version: string
   readonly engines?: { readonly node?: string }
   readonly exports: Record<string, string | { types: string; default: string }>
+  readonly bin?: Record<string, string>
   readonly dependencies?: Record<string, string>
   readonly optionalDependencies?: Record<string, string>
   readonly peerDependencies?: Record<string, string>
@@ -46,6 +47,15 @@ describe("the built package", () => {
     expect(Number(out.trim())).toBeGreaterThan(0)
   })
 
+  it("has its bin, effect-iron-session, in dist/ as a node script that runs from any folder", () => {
+    expect(pkg.bin).toEqual({ "effect-iron-session": "./dist/cli.js" })
+    const bin = join(rootDir, "dist/cli.js")
+    expect(readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true)
+    // Run through its shebang, as npm's link to it is, from a folder outside the package.
+    const out = execFileSync(bin, ["password"], { cwd: tmpdir(), encoding: "utf8", timeout: 20_000 })
+    expect(out).toMatch(/^[A-Za-z0-9_-]{43}\n$/)
+  })
+
   it("packs dist, README.md, LICENSE, CHANGELOG.md and SECURITY.md, and no tests, benchmarks, examples or scripts", () => {
     const [packed] = JSON.parse(
       execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
@@ -57,6 +67,7 @@ describe("the built package", () => {
     const paths = (packed?.files ?? []).map((file) => file.path)
     const required = ["package.json", "README.md", "LICENSE", "CHANGELOG.md", "SECURITY.md"]
     for (const [, target] of entries) if (typeof target !== "string") required.push(target.default, target.types)
+    required.push(...Object.values(pkg.bin ?? {}))
     expect(paths).toEqual(expect.arrayContaining(required.map((path) => path.replace(/^\.\//, ""))))
     expect(paths.filter((path) => /^(test|bench|examples|scripts|\.ci)\//.test(path))).toEqual([])
     expect(paths.filter((path) => /\.test\.[cm]?[jt]s$/.test(path))).toEqual([])
