@@ -2,11 +2,11 @@
 /**
  * The `effect-iron-session` command (`npx effect-iron-session inspect`,
  * `npx effect-iron-session password`): `process`'s values handed to
- * `internal/cli.ts`, where the work is and the tests run it.
+ * `internal/nodeCli.ts`, where the work is and the tests run it.
  *
  * @internal
  */
-import { main } from "./internal/cli.js"
+import { main } from "./internal/nodeCli.js"
 
 const readStdin = async (): Promise<string | undefined> => {
   // A terminal has nothing piped in: waiting on it would hang with no prompt.

@@ -37,7 +37,7 @@ const importsOf = (file: string): Array<string> => {
 const kernel = sourcesUnder("src/internal/kernel")
 const facade = sourcesUnder("src/promise")
 /** The command-line tool: its entry and its work, standing on the kernel alone like the facade. */
-const cli = ["src/cli.ts", "src/internal/cli.ts"]
+const cli = ["src/cli.ts", "src/internal/nodeCli.ts"]
 
 describe("the layers", () => {
   it("the kernel is found: its files are the ones ARCHITECTURE.md names", () => {
@@ -84,7 +84,7 @@ describe("the layers", () => {
         !(
           target.startsWith("src/internal/kernel/") ||
           cli.includes(target) ||
-          (file === "src/internal/cli.ts" && (target === "node:util" || target === "node:fs"))
+          (file === "src/internal/nodeCli.ts" && (target === "node:util" || target === "node:fs"))
         ),
     )
     expect(outside).toEqual([])

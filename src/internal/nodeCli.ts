@@ -2,6 +2,8 @@
  * The command-line tool, `npx effect-iron-session`: `inspect` answers "why
  * was I signed out?" for one cookie, `password` makes a new password.
  *
+ * Node only (it reads files and parses arguments with `node:fs` and
+ * `node:util`), hence its name: nothing of the portable code imports it.
  * Built on the kernel alone, like the Promise facade: it opens a seal exactly
  * as the library does (the same `openSealed`, the same chunk reading, the
  * same messages), so what it says about a cookie is what the app would have
