@@ -151,7 +151,7 @@ export const CookieStore: Context.Tag<CookieStore, CookieStore> = Context.Generi
 
 const cookieFor = (name: string, value: string, options: CookieOptions): internal.Cookie | InvalidOptionError => {
   const attributes = bridge.fromCookieOptions(options)
-  if (bridge.isKernelError(attributes)) return attributes
+  if (bridge.isLibraryError(attributes)) return attributes
   const bad = internal.checkCookie(name, attributes, true)
   return bad === undefined ? internal.unsafeCookie(name, value, attributes) : bridge.fromKernel(bad)
 }
@@ -171,7 +171,7 @@ export const make = (jar: Jar): CookieStore => {
     set: (name, value, options = {}) =>
       Effect.suspend((): Effect.Effect<void, CookieNotWritableError | InvalidOptionError> => {
         const cookie = cookieFor(name, value, options)
-        if (bridge.isKernelError(cookie)) return Effect.fail(cookie)
+        if (bridge.isLibraryError(cookie)) return Effect.fail(cookie)
         const error = cookies.writeAll([cookie])
         return error === undefined ? Effect.void : Effect.fail(bridge.fromKernel(error))
       }),

@@ -423,7 +423,7 @@ export const make = <A, I, P extends Policy = "reset">(
     const cookieOptions =
       options.cookieOptions === undefined ? {} : yield* config.configuredFields(options.cookieOptions)
     const attributes = bridge.fromCookieOptions(cookieOptions)
-    if (bridge.isKernelError(attributes)) return yield* attributes
+    if (bridge.isLibraryError(attributes)) return yield* attributes
     const lifecycle = yield* lifecycleOf(options, ttl !== undefined)
     const purpose = options.purpose === true ? cookieName : yield* config.configured(options.purpose)
     const resolved = internal.resolve(backend as unknown as IronCrypto, {

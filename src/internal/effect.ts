@@ -4,7 +4,7 @@
  * its `Redacted` passwords strings (only on the way into the kernel, never
  * kept elsewhere), its time comes from `Clock`, and every error it gives
  * becomes the Effect API's tagged error with the same fields
- * (`Errors.fromKernel`).
+ * ({@link fromKernel}).
  *
  * @internal
  */
@@ -15,7 +15,6 @@ import * as Redacted from "effect/Redacted"
 import * as Errors from "../Errors.js"
 import type * as Cookie from "./kernel/cookie.js"
 import type { IronCrypto } from "./kernel/crypto/types.js"
-import type { Fields, Tag } from "./kernel/errors.js"
 import * as kernel from "./kernel/errors.js"
 import * as iron from "./kernel/iron.js"
 
@@ -36,22 +35,20 @@ const classes = {
   SessionRevokedError: Errors.SessionRevokedError,
   RevocationUnavailableError: Errors.RevocationUnavailableError,
   SessionNotFreshError: Errors.SessionNotFreshError,
-} satisfies { readonly [T in Tag]: new (fields: Fields[T]) => { readonly _tag: T } }
+} satisfies { readonly [T in kernel.Tag]: new (fields: kernel.Fields[T]) => { readonly _tag: T } }
 
 /** The Effect API's error for a plain error of the kernel (or of another copy of this library), with the same fields. */
-export type Of<E> = E extends { readonly _tag: infer T extends Tag } ? InstanceType<(typeof classes)[T]> : never
+export type Of<E> = E extends { readonly _tag: infer T extends kernel.Tag } ? InstanceType<(typeof classes)[T]> : never
 
 /**
  * Turns an error of the kernel into the Effect API's error with the same tag
  * and fields: what the Effect API fails with. One of its own errors is given
  * back as it is.
  */
-export const fromKernel = <E extends { readonly _tag: Tag }>(error: E): Of<E> => {
+export const fromKernel = <E extends { readonly _tag: kernel.Tag }>(error: E): Of<E> => {
   const Class = classes[error._tag] as unknown as new (fields: unknown) => Of<E>
   return (error instanceof Class ? error : new Class({ ...error })) as Of<E>
 }
-
-const isPromise = <A>(u: A | Promise<A>): u is Promise<A> => u instanceof Promise
 
 /**
  * Runs a kernel function as an Effect: its value, its Promise, or the typed
@@ -69,7 +66,7 @@ export const attempt = <A, E extends { readonly _tag: kernel.Tag }>(
     } catch (error) {
       return isError(error) ? Effect.fail(fromKernel(error)) : Effect.die(error)
     }
-    if (!isPromise(result)) return Effect.succeed(result)
+    if (!iron.isPromise(result)) return Effect.succeed(result)
     const promise = result
     return Effect.async<A, Of<E>>((resume) => {
       promise.then(
@@ -79,14 +76,11 @@ export const attempt = <A, E extends { readonly _tag: kernel.Tag }>(
     })
   })
 
-/** A kernel result that may be an error: the value, or the Effect API's error. */
-export const result = <A, E extends { readonly _tag: kernel.Tag }>(
-  value: A | E,
-  isError: (u: A | E) => u is E,
-): Effect.Effect<A, Of<E>> => (isError(value) ? Effect.fail(fromKernel(value)) : Effect.succeed(value))
-
-/** Whether a kernel result is one of its errors (a value of the kernel is never an `Error`). */
-export const isKernelError = <E>(u: unknown): u is E & { readonly _tag: kernel.Tag } =>
+/**
+ * Whether a result that may be an error is one of the library's (the kernel's
+ * or the Effect API's, recognised by tag): a value is never an `Error`.
+ */
+export const isLibraryError = <E>(u: unknown): u is E & { readonly _tag: kernel.Tag } =>
   u instanceof Error && kernel.TAGS.has((u as { readonly _tag?: unknown })._tag as string)
 
 /**

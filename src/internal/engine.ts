@@ -34,11 +34,11 @@ import {
   type UnserializableDataError,
 } from "../Errors.js"
 import type { Revocation } from "../Revocation.js"
-import { attempt, fromKernel, isKernelError, revealPassword, ttlMillis } from "./effect.js"
+import { attempt, fromKernel, isLibraryError, revealPassword, ttlMillis } from "./effect.js"
 import type * as Cookie from "./kernel/cookie.js"
 import type { IronCrypto } from "./kernel/crypto/types.js"
 import { isTagged } from "./kernel/errors.js"
-import type * as iron from "./kernel/iron.js"
+import * as iron from "./kernel/iron.js"
 import {
   checkWritable,
   destroyCookies,
@@ -90,16 +90,8 @@ export interface Codec<A> {
   readonly encode: (value: A) => Effect.Effect<unknown, SchemaMismatchError>
 }
 
-/** The facade's codec: the data is the value. */
-export const identity: Codec<unknown> = {
-  decodeSync: Either.right,
-  encodeSync: Either.right,
-  decode: Effect.succeed,
-  encode: Effect.succeed,
-}
-
-/** A session's options, checked once: the kernel's rules, and what the Effect driver adds. */
-export interface Resolved<A> extends Rules {
+/** What the Effect driver keeps beside the kernel's rules. */
+interface Driver<A> {
   readonly codec: Codec<A>
   readonly policy: "reset" | "fail"
   readonly onRejected: ((rejection: Rejection) => Effect.Effect<void>) | undefined
@@ -108,22 +100,22 @@ export interface Resolved<A> extends Rules {
   readonly spans: boolean
 }
 
-/** What `Session.make` hands to {@link resolve}, in the Effect API's units. */
-export interface Input<A> extends Omit<RulesInput, "ttl" | "lifecycle"> {
-  readonly ttl: Duration.DurationInput | undefined
+/** A session's options, checked once: the kernel's rules, and what the Effect driver adds. */
+export interface Resolved<A> extends Rules, Driver<A> {
   readonly lifecycle: Lifecycle<Revocation> | undefined
-  readonly codec: Codec<A>
-  readonly policy: "reset" | "fail"
-  readonly onRejected: ((rejection: Rejection) => Effect.Effect<void>) | undefined
-  readonly spans: boolean
+}
+
+/** What `Session.make` hands to {@link resolve}, in the Effect API's units. */
+export interface Input<A> extends Omit<RulesInput, "ttl" | "lifecycle">, Driver<A> {
+  readonly ttl: Duration.DurationInput | undefined
 }
 
 /** Checks a session's options through the kernel's rules. Returns the first problem instead of failing with it. */
 export const resolve = <A>(crypto: IronCrypto, input: Input<A>): Resolved<A> | OptionsError => {
   const ttl = ttlMillis(input.ttl)
-  if (isKernelError(ttl)) return fromKernel(ttl)
+  if (isLibraryError(ttl)) return fromKernel(ttl)
   const rules = resolveRules(crypto, { ...input, ttl, password: revealPassword(input.password) })
-  if (isKernelError(rules)) return fromKernel(rules)
+  if (isLibraryError(rules)) return fromKernel(rules)
   return {
     ...rules,
     lifecycle: input.lifecycle,
@@ -209,8 +201,6 @@ const isSaveError = isTagged<SaveError>(
 )
 
 const isNotWritable = isTagged<CookieNotWritableError>("CookieNotWritableError")
-
-const isPromise = (u: unknown): u is Promise<unknown> => u instanceof Promise
 
 /** The metrics every session reports, tagged with its cookie name. */
 export const metrics = {
@@ -362,7 +352,7 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
     // Only the opening's failure is rejected here: `decoded` reports its own
     // rejections, and under the fail policy fails with them, which a catch
     // around both would have reported a second time (onRejected twice).
-    return isPromise(opened)
+    return iron.isPromise(opened)
       ? Effect.matchEffect(
           attempt(() => opened, isInvalidCookie),
           {
@@ -454,7 +444,7 @@ export const make = <A>(config: Resolved<A>): Engine<A> => {
       if (encoded !== undefined) {
         if (Either.isLeft(encoded)) return Exit.fail(encoded.left)
         const done = writeSealed(rules, cookies, encoded.right, now, record)
-        if (!isPromise(done)) {
+        if (!iron.isPromise(done)) {
           wrote(state, value, record, done)
           return Exit.void
         }

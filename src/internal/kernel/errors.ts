@@ -304,9 +304,6 @@ export class CookieNotWritableError extends Plain("CookieNotWritableError") {}
 export class SessionDestroyedError extends Plain("SessionDestroyedError") {}
 export class SessionExpiredError extends Plain("SessionExpiredError") {}
 export class SchemaMismatchError extends Plain("SchemaMismatchError") {}
-export class SessionRevokedError extends Plain("SessionRevokedError") {}
-export class RevocationUnavailableError extends Plain("RevocationUnavailableError") {}
-export class SessionNotFreshError extends Plain("SessionNotFreshError") {}
 
 /** The errors a password option can give. */
 export type PasswordError = PasswordTooShortError | InvalidPasswordError

@@ -244,7 +244,8 @@ export const makeSealer = (
 /** Whether a {@link makeSealer} result is a sealer. */
 export const isSealer = (u: Sealer | OptionsError): u is Sealer => "crypto" in u
 
-const isPromise = <A>(u: A | Promise<A>): u is Promise<A> => u instanceof Promise
+/** Whether a kernel function gave a Promise (asynchronous crypto) rather than its value. */
+export const isPromise = <A>(u: A | Promise<A>): u is Promise<A> => u instanceof Promise
 
 /** A session's own record, kept in its seal beside its data when lifecycle features are on. */
 export interface SessionRecord {
